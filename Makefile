@@ -1,0 +1,35 @@
+# MovCon: `make run` starts the console on the demo store, `make test` runs every test.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+export LANG ?= C.UTF-8
+
+.PHONY: run test lint bench clean
+
+$(STAMP): pyproject.toml packaging/debian-deps.sh
+	bash packaging/debian-deps.sh $(DEPS_FLAGS)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: DEPS_FLAGS = --gui
+run: $(STAMP)
+	@bash packaging/debian-deps.sh --gui
+	$(VENV)/bin/movcon
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check app tests bench
+
+bench: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info

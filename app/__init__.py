@@ -1,0 +1,3 @@
+"""MovCon: offline-first console for military mobility coordination."""
+
+__version__ = "0.1.0"

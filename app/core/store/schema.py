@@ -1,0 +1,96 @@
+"""Schema migrations, applied forward in order; `PRAGMA user_version` is how many ran.
+
+Migrations are history: never edit one that has shipped, add the next. Synced tables have
+a UUIDv7 text key and no unique index or foreign key, so rows made on different laptops
+can always be merged.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+SYNCED_COLUMNS_V1: dict[str, list[tuple[str, str]]] = {
+    "nations": [("code", "TEXT"), ("alpha3", "TEXT"), ("name", "TEXT"), ("agreements", "TEXT")],
+    "exercises": [("name", "TEXT"), ("description", "TEXT"), ("lead_nation", "TEXT"),
+                  ("start", "TEXT"), ("end", "TEXT")],
+    "critical_points": [
+        ("key", "TEXT"), ("name", "TEXT"), ("kind", "TEXT"), ("nation", "TEXT"),
+        ("border_with", "TEXT"), ("position", "TEXT"), ("capacity_per_hour", "INTEGER"),
+        ("slots_per_day", "INTEGER"), ("exclusive", "INTEGER"), ("mlc_tracked", "REAL"),
+        ("mlc_wheeled", "REAL"), ("max_width_m", "REAL"), ("max_height_m", "REAL"),
+        ("max_weight_t", "REAL"), ("gauges_mm", "TEXT"), ("dg_banned", "TEXT"),
+        ("designator", "TEXT"), ("restrictions", "TEXT"), ("source", "TEXT")],
+    "corridors": [("key", "TEXT"), ("name", "TEXT"), ("ref", "TEXT"), ("kind", "TEXT"),
+                  ("nations", "TEXT"), ("geometry", "TEXT")],
+    "vehicle_types": [("name", "TEXT"), ("category", "TEXT"), ("tracked", "INTEGER"),
+                      ("mlc", "REAL"), ("weight_t", "REAL"), ("length_m", "REAL"),
+                      ("width_m", "REAL"), ("height_m", "REAL"), ("dangerous_goods", "TEXT")],
+    "movements": [
+        ("name", "TEXT"), ("owner", "TEXT"), ("unit", "TEXT"), ("domain", "TEXT"),
+        ("priority", "TEXT"), ("status", "TEXT"), ("exercise_id", "TEXT"), ("route", "TEXT"),
+        ("requested_at", "TEXT"), ("depart", "TEXT"), ("arrive_by", "TEXT"),
+        ("speed_kmh", "REAL"), ("vehicle_interval_m", "REAL"), ("personnel", "INTEGER"),
+        ("remarks", "TEXT")],
+    "serials": [("movement_id", "TEXT"), ("number", "INTEGER"), ("name", "TEXT"),
+                ("vehicles", "TEXT")],
+    "permits": [
+        ("movement_id", "TEXT"), ("host_nation", "TEXT"), ("status", "TEXT"),
+        ("agreement", "TEXT"), ("reference", "TEXT"), ("requested_at", "TEXT"),
+        ("deadline", "TEXT"), ("decided_at", "TEXT"), ("decided_by", "TEXT"),
+        ("valid_from", "TEXT"), ("valid_until", "TEXT"), ("conditions", "TEXT"),
+        ("remarks", "TEXT")],
+    "events": [("kind", "TEXT"), ("movement_id", "TEXT"), ("serial_id", "TEXT"),
+               ("point_id", "TEXT"), ("at", "TEXT"), ("until", "TEXT"), ("delay_min", "INTEGER"),
+               ("details", "TEXT"), ("reported_by", "TEXT")],
+}  # fmt: skip
+
+# Plain (non-unique) indexes for the lookups the console makes; they are local, not synced.
+INDEXES_V1 = [
+    ("movements", ("depart",)), ("movements", ("owner",)), ("movements", ("exercise_id",)),
+    ("serials", ("movement_id",)), ("permits", ("movement_id",)), ("permits", ("host_nation",)),
+    ("events", ("movement_id",)), ("events", ("point_id",)), ("critical_points", ("kind",)),
+]  # fmt: skip
+
+
+def _v1(conn: sqlite3.Connection) -> None:
+    conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
+    # One row per field change: the feed for sync, history and undo.
+    conn.execute(
+        "CREATE TABLE change_log ("
+        " origin TEXT NOT NULL, seq INTEGER NOT NULL, hlc INTEGER NOT NULL,"
+        " tbl TEXT NOT NULL, row_id TEXT NOT NULL, field TEXT NOT NULL, value TEXT,"
+        " PRIMARY KEY (origin, seq)) WITHOUT ROWID"
+    )
+    conn.execute("CREATE INDEX change_log_row ON change_log (row_id, field, hlc)")
+    for table, columns in SYNCED_COLUMNS_V1.items():
+        cols = ", ".join(f'"{name}" {sqltype}' for name, sqltype in columns)
+        conn.execute(
+            f'CREATE TABLE "{table}" (id TEXT PRIMARY KEY NOT NULL,'
+            f" deleted INTEGER NOT NULL DEFAULT 0, {cols})"
+        )
+    for table, columns in INDEXES_V1:
+        name = f"{table}_{'_'.join(columns)}"
+        conn.execute(f'CREATE INDEX "{name}" ON "{table}" ({", ".join(columns)})')
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Run the pending migrations in one transaction; returns how many ran."""
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    pending = MIGRATIONS[current:]
+    if not pending:
+        return 0
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for step, migration in enumerate(pending, start=current + 1):
+            migration(conn)
+            conn.execute(f"PRAGMA user_version = {step}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return len(pending)

@@ -1,0 +1,205 @@
+"""Opening, creating and reading a MovCon store (one SQLite file per laptop)."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from app.core import timefmt
+from app.core.clock import HybridClock
+from app.core.domain import validation
+from app.core.domain.records import table
+from app.core.store import codec, schema
+from app.core.store.writer import Writer
+
+
+class StoreError(Exception):
+    """A store that cannot be used: missing, damaged, foreign or from a newer version."""
+
+
+class Store:
+    """A MovCon store: the synced tables, the change log and this laptop's identity."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        meta = dict(conn.execute("SELECT key, value FROM meta"))
+        self.site_id: str = meta["site_id"]
+        self.nation: str = meta["nation"]
+        self.site_name: str = meta.get("site_name") or ""
+        self.clock = HybridClock(int(meta.get("hlc") or 0))
+        self._context: validation.Context | None = None
+
+    # -- opening ------------------------------------------------------------------------
+    @classmethod
+    def create(cls, path: str | Path, nation: str, site_name: str = "",
+               site_id: str | None = None, with_baseline: bool = True) -> Store:
+        """Make a new store for `nation`, loaded with the shipped reference data."""
+        from app.core.store import baseline  # the reference data imports this module
+
+        path = Path(path)
+        nation = nation.strip().upper()
+        known = {n["code"] for n in baseline.nations()}
+        if nation not in known:
+            raise StoreError(f"unknown nation code {nation!r}; known: {', '.join(sorted(known))}")
+        if path.exists() and path.stat().st_size > 0:
+            raise StoreError(f"{path} exists already; choose another file or remove it first")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = _connect(path)
+        try:
+            _tune(conn)
+            schema.migrate(conn)
+            conn.executemany("INSERT INTO meta VALUES (?, ?)", [
+                ("site_id", site_id or str(uuid.uuid4())), ("nation", nation),
+                ("site_name", site_name.strip() or f"{nation} cell"),
+                ("created_at", timefmt.now_iso()), ("hlc", "0")])
+            store = cls(path, conn)
+        except BaseException:
+            conn.close()
+            path.unlink(missing_ok=True)
+            raise
+        if with_baseline:
+            baseline.load(store)
+        return store
+
+    @classmethod
+    def open(cls, path: str | Path, check: bool = True) -> Store:
+        """Open an existing store, migrating it forward; refuses a damaged or foreign file."""
+        path = Path(path)
+        if not path.is_file():
+            raise StoreError(f"no store at {path}; create one with 'movcon init --nation CC'")
+        try:
+            conn = _connect(path)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open {path}: {exc}") from None
+        try:
+            _check(conn, path, check)
+            schema.migrate(conn)
+            return cls(path, conn)
+        except StoreError:
+            conn.close()
+            raise
+        except sqlite3.Error as exc:
+            conn.close()
+            raise StoreError(f"{path} is damaged or not a MovCon store: {exc}") from None
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing ------------------------------------------------------------------------
+    def write(self, origin: str | None = None, clock: HybridClock | None = None) -> Writer:
+        """The one way to change synced data: `with store.write() as w: w.insert(...)`."""
+        return Writer(self, origin or self.site_id, clock or self.clock)
+
+    def validation_context(self) -> validation.Context:
+        if self._context is None:
+            codes = frozenset(r[0] for r in self.conn.execute(
+                "SELECT code FROM nations WHERE deleted = 0"))
+            self._context = validation.Context(nations=codes, exists=self.exists)
+        return self._context
+
+    def forget_cached(self) -> None:
+        self._context = None
+
+    # -- reading ------------------------------------------------------------------------
+    def get(self, table_name: str, record_id: str, include_deleted: bool = False,
+            ) -> dict[str, Any] | None:
+        spec = table(table_name)
+        row = self.conn.execute(f'SELECT * FROM "{spec.name}" WHERE id = ?',
+                                (record_id,)).fetchone()
+        if row is None or (row["deleted"] and not include_deleted):
+            return None
+        return codec.decode_row(spec, row)
+
+    def exists(self, table_name: str, record_id: str) -> bool:
+        return self.conn.execute(
+            f'SELECT 1 FROM "{table(table_name).name}" WHERE id = ? AND deleted = 0',
+            (record_id,)).fetchone() is not None
+
+    def rows(self, table_name: str, where: str = "", params: tuple[Any, ...] = (),
+             order_by: str = "rowid", include_deleted: bool = False,
+             ) -> Iterator[dict[str, Any]]:
+        spec = table(table_name)
+        clauses = [] if include_deleted else ["deleted = 0"]
+        if where:
+            clauses.append(f"({where})")
+        sql = f'SELECT * FROM "{spec.name}"'
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        for row in self.conn.execute(f"{sql} ORDER BY {order_by}", params):
+            yield codec.decode_row(spec, row)
+
+    def count(self, table_name: str) -> int:
+        return self.conn.execute(
+            f'SELECT count(*) FROM "{table(table_name).name}" WHERE deleted = 0').fetchone()[0]
+
+    def meta_int(self, key: str) -> int:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return int(row[0]) if row and row[0] else 0
+
+    def insert_sql(self, table_name: str) -> str:
+        return _insert_sql(table_name)
+
+    @property
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+@cache
+def _insert_sql(table_name: str) -> str:
+    names = table(table_name).field_names
+    cols = ", ".join(f'"{n}"' for n in names)
+    return (f'INSERT INTO "{table_name}" (id, {cols}) '
+            f"VALUES (?, {', '.join('?' * len(names))})")  # fmt: skip
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE in the write path).
+    conn = sqlite3.connect(path, isolation_level=None, timeout=10.0)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA busy_timeout = 10000")
+    return conn
+
+
+def _check(conn: sqlite3.Connection, path: Path, full: bool) -> None:
+    """Refuse a file that is not an intact MovCon store, saying which it is."""
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} is not a MovCon store (not an SQLite database: {exc})"
+                         ) from None  # fmt: skip
+    if full:
+        problems = [r[0] for r in conn.execute("PRAGMA integrity_check(5)")]
+        if problems != ["ok"]:
+            raise StoreError(f"{path} is damaged (SQLite integrity check: "
+                             f"{'; '.join(problems)}). Restore it from a backup or "
+                             "re-import your last sync bundles into a new store.")
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > schema.SCHEMA_VERSION:
+        raise StoreError(f"{path} was written by a newer MovCon (schema {version}; this "
+                         f"version reads up to {schema.SCHEMA_VERSION}); upgrade MovCon")
+    has_meta = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+    if version == 0 or not has_meta or conn.execute(
+            "SELECT 1 FROM meta WHERE key = 'site_id'").fetchone() is None:
+        raise StoreError(f"{path} is an SQLite file but not a MovCon store")
+    _tune(conn)
+
+
+def _tune(conn: sqlite3.Connection) -> None:
+    # WAL lets the console read while a sync import writes; NORMAL is safe under WAL.
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")

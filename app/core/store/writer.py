@@ -1,0 +1,164 @@
+"""The single write path: every change to a synced table goes through a `Writer`.
+
+A writer is one `BEGIN IMMEDIATE` transaction. Each insert, update or delete is validated,
+applied to its table and appended to the change log (origin site, gap-free sequence
+number, hybrid-clock stamp, table, row id, field, new value) in that same transaction, so
+the log can never disagree with the tables. Deletes are tombstones (`deleted` = true).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from app.core.clock import HybridClock
+from app.core.domain import validation
+from app.core.domain.records import Table, table
+from app.core.ids import is_record_id, new_id
+from app.core.store import codec
+
+if TYPE_CHECKING:
+    from app.core.store.store import Store
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field change as the write path applied it (old value kept for undo)."""
+
+    table: str
+    row_id: str
+    field: str
+    old: Any
+    new: Any
+    seq: int
+    hlc: int
+
+
+class Writer:
+    def __init__(self, store: Store, origin: str, clock: HybridClock) -> None:
+        self._store = store
+        self._conn: sqlite3.Connection = store.conn
+        self._origin = origin
+        self._clock = clock
+        self._seq = 0
+        self._log_rows: list[tuple[str, int, int, str, str, str, str]] = []
+        self.changes: list[Change] = []
+
+    # -- transaction --------------------------------------------------------------------
+    def __enter__(self) -> Writer:
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._seq = self._conn.execute(
+                "SELECT coalesce(max(seq), 0) FROM change_log WHERE origin = ?", (self._origin,)
+            ).fetchone()[0]
+            # Another process may have written since this one last did.
+            self._clock.last = max(self._clock.last, self._store.meta_int("hlc"))
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is not None:
+            self._conn.execute("ROLLBACK")
+            self._store.forget_cached()
+            return
+        try:
+            self._flush_log()
+            if self.changes:
+                self._conn.execute("UPDATE meta SET value = ? WHERE key = 'hlc'",
+                                   (str(self._clock.last),))
+            self._conn.execute("COMMIT")
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            self._store.forget_cached()
+            raise
+        if any(c.table == "nations" for c in self.changes):
+            self._store.forget_cached()
+
+    # -- operations ---------------------------------------------------------------------
+    def insert(self, table_name: str, values: Mapping[str, Any], record_id: str | None = None,
+               ) -> str:
+        """Add a record; returns its id (a new UUIDv7 unless given)."""
+        spec = table(table_name)
+        if record_id is None:
+            record_id = new_id()
+        elif not is_record_id(record_id):
+            raise validation.ValidationError("id", f"must be a UUIDv7, got {record_id!r}")
+        clean = validation.record(spec, values, self._store.validation_context())
+        names = spec.field_names
+        try:
+            self._conn.execute(self._store.insert_sql(table_name), [record_id] + [
+                codec.to_column(spec.by_name[n].kind, clean.get(n)) for n in names])
+        except sqlite3.IntegrityError:
+            raise validation.ValidationError(
+                "id", f"a {spec.label.lower()} with id {record_id} exists already") from None
+        stamp = self._clock.tick()
+        for name in names:
+            if clean.get(name) is not None:
+                self._log(spec, record_id, name, None, clean[name], stamp)
+        return record_id
+
+    def update(self, table_name: str, record_id: str, values: Mapping[str, Any]) -> list[str]:
+        """Change some fields of a record; returns the names of the fields that changed."""
+        spec = table(table_name)
+        current = self._require(spec, record_id)
+        clean = validation.record(spec, values, self._store.validation_context(), current)
+        changed = [n for n, val in clean.items() if current.get(n) != val]
+        if not changed:
+            return []
+        assignments = ", ".join(f'"{n}" = ?' for n in changed)
+        self._conn.execute(
+            f'UPDATE "{table_name}" SET {assignments} WHERE id = ?',
+            [codec.to_column(spec.by_name[n].kind, clean[n]) for n in changed] + [record_id])
+        stamp = self._clock.tick()
+        for name in changed:
+            self._log(spec, record_id, name, current.get(name), clean[name], stamp)
+        return changed
+
+    def delete(self, table_name: str, record_id: str) -> None:
+        """Mark a record deleted (a tombstone that syncs like any other field)."""
+        self._set_deleted(table_name, record_id, True)
+
+    def restore(self, table_name: str, record_id: str) -> None:
+        """Bring back a deleted record (undo of a delete)."""
+        self._set_deleted(table_name, record_id, False)
+
+    # -- internals ----------------------------------------------------------------------
+    def _set_deleted(self, table_name: str, record_id: str, deleted: bool) -> None:
+        spec = table(table_name)
+        current = self._store.get(table_name, record_id, include_deleted=True)
+        if current is None:
+            raise validation.ValidationError("id", f"no {spec.label.lower()} with id {record_id}")
+        if current["deleted"] == deleted:
+            return
+        self._conn.execute(f'UPDATE "{table_name}" SET deleted = ? WHERE id = ?',
+                           (int(deleted), record_id))
+        self._log(spec, record_id, "deleted", current["deleted"], deleted, self._clock.tick())
+
+    def _require(self, spec: Table, record_id: str) -> dict[str, Any]:
+        current = self._store.get(spec.name, record_id)
+        if current is None:
+            raise validation.ValidationError("id", f"no {spec.label.lower()} with id {record_id}")
+        return current
+
+    def _log(self, spec: Table, record_id: str, name: str, old: Any, new: Any,
+             stamp: int) -> None:
+        self._seq += 1
+        self._log_rows.append(
+            (self._origin, self._seq, stamp, spec.name, record_id, name, codec.to_log(new)))
+        self.changes.append(Change(spec.name, record_id, name, old, new, self._seq, stamp))
+        if len(self._log_rows) >= 500:
+            self._flush_log()
+
+    def _flush_log(self) -> None:
+        if self._log_rows:
+            self._conn.executemany("INSERT INTO change_log VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                   self._log_rows)
+            self._log_rows.clear()
+
+    @property
+    def changed_tables(self) -> set[str]:
+        return {c.table for c in self.changes}
