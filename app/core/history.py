@@ -25,12 +25,13 @@ class Entry:
     new: Any
 
 
-def site_label(store: Store, origin: str) -> str:
+def site_label(store: Store, origin: str, known: dict[str, str] | None = None) -> str:
     if origin == store.site_id:
         return f"{store.site_name} (this site)"
     if origin == BASELINE_ORIGIN:
         return "reference data"
-    return f"site {origin[:8]}"
+    known = store.site_names() if known is None else known
+    return known.get(origin) or f"site {origin[:8]}"
 
 
 def history(store: Store, row_id: str) -> list[Entry]:
@@ -39,11 +40,12 @@ def history(store: Store, row_id: str) -> list[Entry]:
         "SELECT origin, hlc, tbl, field, value FROM change_log WHERE row_id = ? "
         "ORDER BY hlc, origin, seq", (row_id,)).fetchall()
     last: dict[str, Any] = {}
+    known = store.site_names()
     entries = []
     for row in rows:
         new = codec.from_log(row["value"])
         entries.append(Entry(to_iso(row["hlc"]), row["hlc"], row["origin"],
-                             site_label(store, row["origin"]), row["tbl"], row["field"],
+                             site_label(store, row["origin"], known), row["tbl"], row["field"],
                              last.get(row["field"]), new))
         last[row["field"]] = new
     return entries

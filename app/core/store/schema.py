@@ -63,6 +63,8 @@ def _v1(conn: sqlite3.Connection) -> None:
         " PRIMARY KEY (origin, seq)) WITHOUT ROWID"
     )
     conn.execute("CREATE INDEX change_log_row ON change_log (row_id, field, hlc)")
+    # Sites this store has heard of (its own, and origins of changes it holds): local.
+    conn.execute("CREATE TABLE sites (site_id TEXT PRIMARY KEY, nation TEXT, name TEXT)")
     for table, columns in SYNCED_COLUMNS_V1.items():
         cols = ", ".join(f'"{name}" {sqltype}' for name, sqltype in columns)
         conn.execute(

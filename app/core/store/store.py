@@ -60,6 +60,9 @@ class Store:
                 ("site_id", site_id or str(uuid.uuid4())), ("nation", nation),
                 ("site_name", site_name.strip() or f"{nation} cell"),
                 ("created_at", timefmt.now_iso()), ("hlc", "0")])
+            conn.execute("INSERT INTO sites SELECT (SELECT value FROM meta WHERE key = 'site_id'),"
+                         " (SELECT value FROM meta WHERE key = 'nation'),"
+                         " (SELECT value FROM meta WHERE key = 'site_name')")
             store = cls(path, conn)
         except BaseException:
             conn.close()
@@ -145,6 +148,13 @@ class Store:
     def count(self, table_name: str) -> int:
         return self.conn.execute(
             f'SELECT count(*) FROM "{table(table_name).name}" WHERE deleted = 0').fetchone()[0]
+
+    def register_site(self, site_id: str, nation: str, name: str) -> None:
+        """Remember who a change origin is, so history can name it."""
+        self.conn.execute("INSERT OR REPLACE INTO sites VALUES (?, ?, ?)", (site_id, nation, name))
+
+    def site_names(self) -> dict[str, str]:
+        return {r[0]: f"{r[2]} ({r[1]})" for r in self.conn.execute("SELECT * FROM sites")}
 
     def meta_int(self, key: str) -> int:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

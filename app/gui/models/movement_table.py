@@ -1,0 +1,211 @@
+"""The movement list as a Qt table model: filtered, sorted and paged in SQL.
+
+Only the rows the view has scrolled to are read (a page at a time through `fetchMore`), so
+a store with 10,000 movements opens as fast as one with ten.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtGui import QFont
+
+from app.core import movements, timefmt
+from app.core.domain import vocabulary
+from app.core.movements import LIST_COLUMNS, MovementFilter
+from app.gui import display
+
+if TYPE_CHECKING:
+    from app.core.store import Store
+
+PAGE_SIZE = 200
+DEFAULT_ORDER = "depart"
+
+_KEYS = tuple(key for key, _, _ in LIST_COLUMNS)
+_NUMERIC = frozenset({"vehicles", "max_mlc"})
+_LABELS: dict[str, dict[str, str]] = {
+    "domain": vocabulary.DOMAINS,
+    "priority": vocabulary.PRIORITIES,
+    "status": vocabulary.MOVEMENT_STATUSES,
+}
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class MovementTableModel(QAbstractTableModel):
+    """Movements as rows, LIST_COLUMNS as columns; the SQL does the sorting and filtering."""
+
+    def __init__(self, store: Store, page_size: int = PAGE_SIZE, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._page_size = page_size
+        self._filter = MovementFilter()
+        self._order = DEFAULT_ORDER
+        self._descending = False
+        self._nations = display.nation_names(store)
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self._rows: list[dict[str, Any]] = []
+        self._total = 0
+        self._load(self._page_size)
+
+    # -- what the rest of the console asks --------------------------------------------
+    @property
+    def total(self) -> int:
+        """How many movements match the filter (loaded or not)."""
+        return self._total
+
+    @property
+    def movement_filter(self) -> MovementFilter:
+        return self._filter
+
+    @property
+    def order(self) -> tuple[str, bool]:
+        return self._order, self._descending
+
+    def movement_id(self, row: int) -> str | None:
+        return self._rows[row]["id"] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, movement_id: str) -> int | None:
+        """The row of a movement among those loaded so far, or None."""
+        for row, item in enumerate(self._rows):
+            if item["id"] == movement_id:
+                return row
+        return None
+
+    def column_of(self, key: str) -> int:
+        return _KEYS.index(key)
+
+    def set_filter(self, flt: MovementFilter) -> None:
+        if flt == self._filter:
+            return
+        self._filter = flt
+        self.beginResetModel()
+        self._load(self._page_size)
+        self.endResetModel()
+
+    def refresh(self) -> None:
+        """Re-read after a write, keeping as many rows loaded as before."""
+        self._nations = display.nation_names(self._store)
+        self.beginResetModel()
+        self._load(max(self._page_size, len(self._rows)))
+        self.endResetModel()
+
+    # -- Qt model interface -------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(_KEYS)
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and len(self._rows) < self._total
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid():
+            return
+        more = movements.page(self._store, self._filter, self._order, self._descending,
+                              limit=self._page_size, offset=len(self._rows))  # fmt: skip
+        if not more:
+            self._total = len(self._rows)  # rows vanished under us; stop asking
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(more) - 1)
+        self._rows.extend(more)
+        self.endInsertRows()
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # fmt: skip
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(_KEYS):
+            return None
+        key = _KEYS[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return LIST_COLUMNS[section][1]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _RIGHT if key in _NUMERIC else _LEFT
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        item = self._rows[index.row()]
+        key = _KEYS[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(item, key)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(item, key)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _RIGHT if key in _NUMERIC else _LEFT
+        if item["priority"] == "crisis":
+            if role == Qt.ItemDataRole.BackgroundRole:
+                return display.CRISIS_TINT
+            # Bold as well as tinted: the cue survives a colour-blind eye or a grey screen.
+            if role == Qt.ItemDataRole.FontRole and key == "priority":
+                return self._bold
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(_KEYS):
+            return
+        key, descending = _KEYS[column], order == Qt.SortOrder.DescendingOrder
+        if (key, descending) == (self._order, self._descending):
+            return
+        self._order, self._descending = key, descending
+        loaded = len(self._rows)
+        rows = movements.page(self._store, self._filter, key, descending,
+                              limit=max(self._page_size, loaded))  # fmt: skip
+        if len(rows) != loaded:
+            # The store changed since the last read: a reorder cannot express that.
+            self.beginResetModel()
+            self._rows, self._total = rows, movements.count(self._store, self._filter)
+            self.endResetModel()
+            return
+        self.layoutAboutToBeChanged.emit([], QAbstractTableModel.LayoutChangeHint.VerticalSortHint)
+        new_row = {item["id"]: row for row, item in enumerate(rows)}
+        old_ids = [item["id"] for item in self._rows]
+        persistent = self.persistentIndexList()
+        moved = []
+        for old in persistent:
+            row = new_row.get(old_ids[old.row()])
+            moved.append(QModelIndex() if row is None else self.index(row, old.column()))
+        self._rows = rows
+        self.changePersistentIndexList(persistent, moved)
+        self.layoutChanged.emit([], QAbstractTableModel.LayoutChangeHint.VerticalSortHint)
+
+    # -- internals ----------------------------------------------------------------------
+    def _load(self, limit: int) -> None:
+        self._total = movements.count(self._store, self._filter)
+        self._rows = movements.page(self._store, self._filter, self._order, self._descending,
+                                    limit=limit)  # fmt: skip
+
+    def _text(self, item: dict[str, Any], key: str) -> str:
+        raw = item[key]
+        if raw is None:
+            return ""
+        if key in _LABELS:
+            return _LABELS[key].get(raw, raw)
+        if key == "depart":
+            return timefmt.short(raw)
+        if key in _NUMERIC:
+            return display.number(raw)
+        return str(raw)
+
+    def _tooltip(self, item: dict[str, Any], key: str) -> str:
+        if key == "owner":
+            return self._nations.get(item["owner"], item["owner"])
+        if key == "depart" and item["depart"]:
+            return timefmt.dtg(item["depart"])
+        return f"{item['name']}\n{item['unit']}"
