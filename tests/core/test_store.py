@@ -48,7 +48,7 @@ def test_existing_file_is_not_overwritten(tmp_path: Path) -> None:
 
 
 def test_missing_file_gives_a_clear_message(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match="no store at .*movcon init"):
+    with pytest.raises(StoreError, match=r"no store at .*movcon init"):
         Store.open(tmp_path / "nothing.db")
 
 
