@@ -151,9 +151,10 @@ def _cmd_history(args: argparse.Namespace) -> int:
     if not entries:
         raise CommandError(f"no record with id {args.id} in the change log")
     for e in entries:
-        old = "" if e.old is None else json.dumps(e.old, ensure_ascii=False)
-        new = json.dumps(e.new, ensure_ascii=False)
-        print(f"{e.time}  {e.site:<28}  {e.table}.{e.field}: {_clip(old)} -> {_clip(new)}")
+        new = _clip(json.dumps(e.new, ensure_ascii=False))
+        change = f"= {new}" if e.old is None else \
+            f"{_clip(json.dumps(e.old, ensure_ascii=False))} -> {new}"
+        print(f"{e.time}  {e.site:<28}  {e.table}.{e.field} {change}")
     return 0
 
 

@@ -110,3 +110,43 @@ def test_reference_data_holds_the_agreement_nations(store: Store) -> None:
     kinds = {r["kind"] for r in store.rows("critical_points")}
     assert {"road_crossing", "rail_crossing", "gauge_transfer", "port", "airfield",
             "garrison"} <= kinds
+
+
+def _scribble(store: Store, object_name: str, offset: int = 8) -> Path:
+    path = store.path
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    page_size = store.conn.execute("PRAGMA page_size").fetchone()[0]
+    root = store.conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?",
+                              (object_name,)).fetchone()[0]
+    store.close()
+    with open(path, "r+b") as f:
+        f.seek((root - 1) * page_size + offset)
+        f.write(b"\xff" * 64)
+    return path
+
+
+def test_quick_open_refuses_a_broken_page_and_verify_finds_the_rest(store: Store) -> None:
+    path = _scribble(store, "critical_points")
+    with pytest.raises(StoreError, match="damaged"):
+        Store.open(path, check="quick")
+
+
+def test_verify_reports_damage_that_a_quick_open_lets_through(store: Store) -> None:
+    assert store.verify() == []
+    with store.write() as w:
+        w.insert("movements", {
+            "name": "m", "owner": "PL", "unit": "1 bz", "domain": "road", "priority": "routine",
+            "status": "planned", "route": [[23.1, 54.3], [24.1, 56.9]],
+            "depart": "2026-06-02T06:00:00Z", "speed_kmh": 50, "vehicle_interval_m": 100})
+    # Make an index disagree with its table: the pages stay sound, the contents do not.
+    store.conn.execute("PRAGMA writable_schema = ON")
+    store.conn.execute("UPDATE sqlite_master SET sql = replace(sql, '(owner)', '(unit)') "
+                       "WHERE name = 'movements_owner'")
+    path = store.path
+    store.close()
+    quick = Store.open(path, check="quick")
+    problems = quick.verify()
+    quick.close()
+    assert problems
+    with pytest.raises(StoreError, match="damaged"):
+        Store.open(path)

@@ -73,8 +73,15 @@ class Store:
         return store
 
     @classmethod
-    def open(cls, path: str | Path, check: bool = True) -> Store:
-        """Open an existing store, migrating it forward; refuses a damaged or foreign file."""
+    def open(cls, path: str | Path, check: str = "full") -> Store:
+        """Open an existing store, migrating it forward; refuses a damaged or foreign file.
+
+        `check` is "full" (SQLite's integrity_check: every page, row and index entry) or
+        "quick" (quick_check: page structure only, about 7x faster on a large store; the
+        console uses it to paint at once and runs `verify()` in the background).
+        """
+        if check not in ("full", "quick"):
+            raise ValueError(f"check must be 'full' or 'quick', not {check!r}")
         path = Path(path)
         if not path.is_file():
             raise StoreError(f"no store at {path}; create one with 'movcon init --nation CC'")
@@ -95,6 +102,11 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+
+    def verify(self) -> list[str]:
+        """SQLite's full integrity check; an empty list when the file is intact."""
+        problems = [r[0] for r in self.conn.execute("PRAGMA integrity_check(5)")]
+        return [] if problems == ["ok"] else problems
 
     def __enter__(self) -> Store:
         return self
@@ -184,19 +196,23 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _check(conn: sqlite3.Connection, path: Path, full: bool) -> None:
+def damaged_message(path: Path, problems: list[str]) -> str:
+    return (f"{path} is damaged (SQLite integrity check: {'; '.join(problems)}). Restore it "
+            "from a backup or re-import your last sync bundles into a new store.")
+
+
+def _check(conn: sqlite3.Connection, path: Path, check: str) -> None:
     """Refuse a file that is not an intact MovCon store, saying which it is."""
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path} is not a MovCon store (not an SQLite database: {exc})"
-                         ) from None  # fmt: skip
-    if full:
-        problems = [r[0] for r in conn.execute("PRAGMA integrity_check(5)")]
-        if problems != ["ok"]:
-            raise StoreError(f"{path} is damaged (SQLite integrity check: "
-                             f"{'; '.join(problems)}). Restore it from a backup or "
-                             "re-import your last sync bundles into a new store.")
+        if "not a database" in str(exc):
+            raise StoreError(f"{path} is not a MovCon store (not an SQLite database)") from None
+        raise StoreError(damaged_message(path, [str(exc)])) from None
+    pragma = "integrity_check" if check == "full" else "quick_check"
+    problems = [r[0] for r in conn.execute(f"PRAGMA {pragma}(5)")]
+    if problems != ["ok"]:
+        raise StoreError(damaged_message(path, problems))
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > schema.SCHEMA_VERSION:
         raise StoreError(f"{path} was written by a newer MovCon (schema {version}; this "
