@@ -37,7 +37,7 @@ def site_label(store: Store, origin: str, known: dict[str, str] | None = None) -
 def history(store: Store, row_id: str) -> list[Entry]:
     """Every change to one record in causal (clock) order, each with the value it replaced."""
     rows = store.conn.execute(
-        "SELECT origin, hlc, tbl, field, value FROM change_log WHERE row_id = ? "
+        "SELECT origin, hlc, tbl, field, value FROM changes WHERE row_id = ? "
         "ORDER BY hlc, origin, seq", (row_id,)).fetchall()
     last: dict[str, Any] = {}
     known = store.site_names()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 UTC = timezone.utc
@@ -30,7 +31,17 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_CANONICAL = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+
+
 def normalize(text: str) -> str:
+    """The canonical stored form of any accepted time."""
+    if isinstance(text, str) and _CANONICAL.match(text):
+        try:
+            datetime.fromisoformat(text[:-1])  # still refuses 2026-13-40T25:00:00Z
+        except ValueError as exc:
+            raise ValueError(f"not a valid time: {text!r} ({exc})") from None
+        return text
     return iso(parse_utc(text))
 
 

@@ -111,7 +111,7 @@ def test_generate_is_deterministic(tmp_path: Path, capsys: pytest.CaptureFixture
                    "--seed", "5")[0] == 0
         with sqlite3.connect(path) as conn:
             rows = conn.execute("SELECT origin, seq, hlc, tbl, row_id, field, value "
-                                "FROM change_log ORDER BY origin, seq").fetchall()
+                                "FROM changes ORDER BY origin, seq").fetchall()
             assert conn.execute("SELECT count(*) FROM movements").fetchone()[0] == 40
         digests.append(hashlib.sha256(repr(rows).encode()).hexdigest())
     assert digests[0] == digests[1]

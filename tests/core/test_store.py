@@ -94,7 +94,7 @@ def test_a_damaged_store_is_detected(store: Store) -> None:
 def test_reference_data_has_the_same_ids_and_log_in_every_store(tmp_path: Path) -> None:
     a = Store.create(tmp_path / "a.db", "LT")
     b = Store.create(tmp_path / "b.db", "PL")
-    query = "SELECT origin, seq, hlc, tbl, row_id, field, value FROM change_log ORDER BY seq"
+    query = "SELECT origin, seq, hlc, tbl, row_id, field, value FROM changes ORDER BY seq"
     log_a = a.conn.execute(query).fetchall()
     assert log_a and [tuple(r) for r in log_a] == [tuple(r) for r in b.conn.execute(query)]
     assert {r["origin"] for r in log_a} == {BASELINE_ORIGIN}

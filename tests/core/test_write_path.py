@@ -15,7 +15,7 @@ def exercise(**changes: Any) -> dict[str, Any]:
 
 def own_log(store: Store) -> list[Any]:
     return store.conn.execute(
-        "SELECT * FROM change_log WHERE origin = ? ORDER BY seq", (store.site_id,)).fetchall()
+        "SELECT * FROM changes WHERE origin = ? ORDER BY seq", (store.site_id,)).fetchall()
 
 
 def test_insert_logs_every_field_in_the_same_transaction(store: Store) -> None:
@@ -162,3 +162,9 @@ def test_permit_decision_needs_who_and_when(store: Store) -> None:
     with pytest.raises(ValidationError, match="no movements record"), store.write() as w:
         w.insert("permits", {"movement_id": "0190a0a0-0000-7000-8000-000000000000",
                              "host_nation": "LT", "status": "requested"})
+
+
+def test_impossible_dates_are_refused(store: Store) -> None:
+    with pytest.raises(ValidationError, match="start: not a valid time.*month must be"), \
+            store.write() as w:
+        w.insert("exercises", exercise(start="2026-13-01T00:00:00Z"))

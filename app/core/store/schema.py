@@ -55,16 +55,22 @@ INDEXES_V1 = [
 
 def _v1(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
+    # Sites this store has heard of: its own and the origins of the changes it holds. The
+    # number is local to this store and keeps the log and its index compact (as cr-sqlite's
+    # site ordinals do); the site id is what travels.
+    conn.execute("CREATE TABLE sites (site_no INTEGER PRIMARY KEY, site_id TEXT NOT NULL UNIQUE,"
+                 " nation TEXT, name TEXT)")
     # One row per field change: the feed for sync, history and undo.
     conn.execute(
         "CREATE TABLE change_log ("
-        " origin TEXT NOT NULL, seq INTEGER NOT NULL, hlc INTEGER NOT NULL,"
+        " origin INTEGER NOT NULL, seq INTEGER NOT NULL, hlc INTEGER NOT NULL,"
         " tbl TEXT NOT NULL, row_id TEXT NOT NULL, field TEXT NOT NULL, value TEXT,"
         " PRIMARY KEY (origin, seq)) WITHOUT ROWID"
     )
     conn.execute("CREATE INDEX change_log_row ON change_log (row_id, field, hlc)")
-    # Sites this store has heard of (its own, and origins of changes it holds): local.
-    conn.execute("CREATE TABLE sites (site_id TEXT PRIMARY KEY, nation TEXT, name TEXT)")
+    # The log as other stores see it: origins by site id.
+    conn.execute("CREATE VIEW changes AS SELECT s.site_id AS origin, c.seq, c.hlc, c.tbl,"
+                 " c.row_id, c.field, c.value FROM change_log c JOIN sites s ON s.site_no = c.origin")
     for table, columns in SYNCED_COLUMNS_V1.items():
         cols = ", ".join(f'"{name}" {sqltype}' for name, sqltype in columns)
         conn.execute(

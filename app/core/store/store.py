@@ -34,8 +34,12 @@ class Store:
         self.site_id: str = meta["site_id"]
         self.nation: str = meta["nation"]
         self.site_name: str = meta.get("site_name") or ""
-        self.clock = HybridClock(int(meta.get("hlc") or 0))
         self._context: validation.Context | None = None
+        # What this connection knows of the log's tail, valid while data_version is unchanged
+        # (that is, while no other connection has committed).
+        self._tail: tuple[int, dict[int, int], int] | None = None
+        self._site_nos: dict[str, int] = {}
+        self.clock = HybridClock(self.last_stamp())
 
     # -- opening ------------------------------------------------------------------------
     @classmethod
@@ -59,11 +63,9 @@ class Store:
             conn.executemany("INSERT INTO meta VALUES (?, ?)", [
                 ("site_id", site_id or str(uuid.uuid4())), ("nation", nation),
                 ("site_name", site_name.strip() or f"{nation} cell"),
-                ("created_at", timefmt.now_iso()), ("hlc", "0")])
-            conn.execute("INSERT INTO sites SELECT (SELECT value FROM meta WHERE key = 'site_id'),"
-                         " (SELECT value FROM meta WHERE key = 'nation'),"
-                         " (SELECT value FROM meta WHERE key = 'site_name')")
+                ("created_at", timefmt.now_iso())])
             store = cls(path, conn)
+            store.register_site(store.site_id, store.nation, store.site_name)
         except BaseException:
             conn.close()
             path.unlink(missing_ok=True)
@@ -128,6 +130,7 @@ class Store:
 
     def forget_cached(self) -> None:
         self._context = None
+        self._site_nos.clear()
 
     # -- reading ------------------------------------------------------------------------
     def get(self, table_name: str, record_id: str, include_deleted: bool = False,
@@ -163,14 +166,54 @@ class Store:
 
     def register_site(self, site_id: str, nation: str, name: str) -> None:
         """Remember who a change origin is, so history can name it."""
-        self.conn.execute("INSERT OR REPLACE INTO sites VALUES (?, ?, ?)", (site_id, nation, name))
+        self.conn.execute(
+            "INSERT INTO sites (site_id, nation, name) VALUES (?, ?, ?) ON CONFLICT (site_id)"
+            " DO UPDATE SET nation = excluded.nation, name = excluded.name",
+            (site_id, nation, name))
+
+    def site_no(self, site_id: str) -> int:
+        """This store's number for a site (added if new); call inside a write transaction."""
+        number = self._site_nos.get(site_id)
+        if number is None:
+            row = self.conn.execute("SELECT site_no FROM sites WHERE site_id = ?",
+                                    (site_id,)).fetchone()
+            number = row[0] if row else self.conn.execute(
+                "INSERT INTO sites (site_id) VALUES (?)", (site_id,)).lastrowid
+            self._site_nos[site_id] = number
+        return number
 
     def site_names(self) -> dict[str, str]:
-        return {r[0]: f"{r[2]} ({r[1]})" for r in self.conn.execute("SELECT * FROM sites")}
+        return {r["site_id"]: f"{r['name']} ({r['nation']})" if r["name"] else ""
+                for r in self.conn.execute("SELECT * FROM sites")}
 
-    def meta_int(self, key: str) -> int:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return int(row[0]) if row and row[0] else 0
+    def _log_tail(self) -> tuple[dict[str, int], int]:
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        if self._tail is None or self._tail[0] != version:
+            # Each origin's stamps rise with its sequence, so its last row holds its newest.
+            rows = self.conn.execute(
+                "SELECT origin, max(seq), hlc FROM change_log GROUP BY origin").fetchall()
+            self._tail = (version, {r[0]: r[1] for r in rows}, max((r[2] for r in rows),
+                                                                  default=0))
+        return self._tail[1], self._tail[2]
+
+    def last_seq(self, origin: int) -> int:
+        """The highest sequence number in the log for site number `origin` (0 if none)."""
+        return self._log_tail()[0].get(origin, 0)
+
+    def last_stamp(self) -> int:
+        """The newest hybrid-clock stamp in the log."""
+        return self._log_tail()[1]
+
+    def committed(self, origin: int, seq: int, stamp: int) -> None:
+        """The write path's note of what it just appended (saves re-reading the log).
+
+        Only called after `last_seq` in the same transaction, so the tail is current; this
+        connection's own commits leave data_version as it was.
+        """
+        assert self._tail is not None
+        version, seqs, newest = self._tail
+        seqs[origin] = seq
+        self._tail = (version, seqs, max(newest, stamp))
 
     def insert_sql(self, table_name: str) -> str:
         return _insert_sql(table_name)
@@ -229,3 +272,4 @@ def _tune(conn: sqlite3.Connection) -> None:
     # WAL lets the console read while a sync import writes; NORMAL is safe under WAL.
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA cache_size = -32000")  # 32 MB: a 10,000-movement store is ~100 MB

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from app.core.clock import HybridClock
 from app.core.domain import validation
-from app.core.domain.records import Table, table
+from app.core.domain.records import JSON_KINDS, Table, table
 from app.core.ids import is_record_id, new_id
 from app.core.store import codec
 
@@ -23,8 +22,7 @@ if TYPE_CHECKING:
     from app.core.store.store import Store
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """One field change as the write path applied it (old value kept for undo)."""
 
     table: str
@@ -41,22 +39,23 @@ class Writer:
         self._store = store
         self._conn: sqlite3.Connection = store.conn
         self._origin = origin
+        self._origin_no = 0
         self._clock = clock
         self._seq = 0
-        self._log_rows: list[tuple[str, int, int, str, str, str, str]] = []
+        self._log_rows: list[tuple[int, int, int, str, str, str, str]] = []
         self.changes: list[Change] = []
 
     # -- transaction --------------------------------------------------------------------
     def __enter__(self) -> Writer:
         self._conn.execute("BEGIN IMMEDIATE")
         try:
-            self._seq = self._conn.execute(
-                "SELECT coalesce(max(seq), 0) FROM change_log WHERE origin = ?", (self._origin,)
-            ).fetchone()[0]
-            # Another process may have written since this one last did.
-            self._clock.last = max(self._clock.last, self._store.meta_int("hlc"))
+            self._origin_no = self._store.site_no(self._origin)
+            self._seq = self._store.last_seq(self._origin_no)
+            # The clock must pass every stamp in the log, including other processes' writes.
+            self._clock.last = max(self._clock.last, self._store.last_stamp())
         except BaseException:
             self._conn.execute("ROLLBACK")
+            self._store.forget_cached()
             raise
         return self
 
@@ -67,14 +66,13 @@ class Writer:
             return
         try:
             self._flush_log()
-            if self.changes:
-                self._conn.execute("UPDATE meta SET value = ? WHERE key = 'hlc'",
-                                   (str(self._clock.last),))
             self._conn.execute("COMMIT")
         except BaseException:
             self._conn.execute("ROLLBACK")
             self._store.forget_cached()
             raise
+        if self.changes:
+            self._store.committed(self._origin_no, self._seq, self.changes[-1].hlc)
         if any(c.table == "nations" for c in self.changes):
             self._store.forget_cached()
 
@@ -88,17 +86,18 @@ class Writer:
         elif not is_record_id(record_id):
             raise validation.ValidationError("id", f"must be a UUIDv7, got {record_id!r}")
         clean = validation.record(spec, values, self._store.validation_context())
-        names = spec.field_names
+        columns = [codec.to_column(f.kind, clean.get(f.name)) for f in spec.fields]
         try:
-            self._conn.execute(self._store.insert_sql(table_name), [record_id] + [
-                codec.to_column(spec.by_name[n].kind, clean.get(n)) for n in names])
+            self._conn.execute(self._store.insert_sql(table_name), [record_id, *columns])
         except sqlite3.IntegrityError:
             raise validation.ValidationError(
                 "id", f"a {spec.label.lower()} with id {record_id} exists already") from None
         stamp = self._clock.tick()
-        for name in names:
-            if clean.get(name) is not None:
-                self._log(spec, record_id, name, None, clean[name], stamp)
+        for f, column in zip(spec.fields, columns, strict=True):
+            if column is not None:
+                # JSON columns already hold the log's encoding; don't encode twice.
+                logged = column if f.kind in JSON_KINDS else codec.to_log(clean[f.name])
+                self._log(spec, record_id, f.name, None, clean[f.name], stamp, logged)
         return record_id
 
     def update(self, table_name: str, record_id: str, values: Mapping[str, Any]) -> list[str]:
@@ -145,10 +144,10 @@ class Writer:
         return current
 
     def _log(self, spec: Table, record_id: str, name: str, old: Any, new: Any,
-             stamp: int) -> None:
+             stamp: int, logged: str | None = None) -> None:
         self._seq += 1
-        self._log_rows.append(
-            (self._origin, self._seq, stamp, spec.name, record_id, name, codec.to_log(new)))
+        self._log_rows.append((self._origin_no, self._seq, stamp, spec.name, record_id, name,
+                               codec.to_log(new) if logged is None else logged))
         self.changes.append(Change(spec.name, record_id, name, old, new, self._seq, stamp))
         if len(self._log_rows) >= 500:
             self._flush_log()
