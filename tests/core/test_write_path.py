@@ -165,6 +165,6 @@ def test_permit_decision_needs_who_and_when(store: Store) -> None:
 
 
 def test_impossible_dates_are_refused(store: Store) -> None:
-    with pytest.raises(ValidationError, match="start: not a valid time.*month must be"), \
+    with pytest.raises(ValidationError, match=r"start: not a valid time.*month must be"), \
             store.write() as w:
         w.insert("exercises", exercise(start="2026-13-01T00:00:00Z"))

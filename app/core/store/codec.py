@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import math
-from json.encoder import encode_basestring as _encode_str  # type: ignore[attr-defined]
 from collections.abc import Mapping
+from json.encoder import encode_basestring as _encode_str  # type: ignore[attr-defined]
 from typing import Any
 
 from app.core.domain.records import JSON_KINDS, Table
-
 
 # One encoder for all: json.dumps with options builds a new encoder on every call.
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode

@@ -70,7 +70,8 @@ def _v1(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX change_log_row ON change_log (row_id, field, hlc)")
     # The log as other stores see it: origins by site id.
     conn.execute("CREATE VIEW changes AS SELECT s.site_id AS origin, c.seq, c.hlc, c.tbl,"
-                 " c.row_id, c.field, c.value FROM change_log c JOIN sites s ON s.site_no = c.origin")
+                 " c.row_id, c.field, c.value FROM change_log c"
+                 " JOIN sites s ON s.site_no = c.origin")
     for table, columns in SYNCED_COLUMNS_V1.items():
         cols = ", ".join(f'"{name}" {sqltype}' for name, sqltype in columns)
         conn.execute(

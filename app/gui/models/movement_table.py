@@ -38,6 +38,7 @@ _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
 Index = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()  # the invisible parent of every row of a flat table
 
 
 class MovementTableModel(QAbstractTableModel):
@@ -100,16 +101,16 @@ class MovementTableModel(QAbstractTableModel):
         self.endResetModel()
 
     # -- Qt model interface -------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+    def rowCount(self, parent: Index = _ROOT) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+    def columnCount(self, parent: Index = _ROOT) -> int:
         return 0 if parent.isValid() else len(_KEYS)
 
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+    def canFetchMore(self, parent: Index = _ROOT) -> bool:
         return not parent.isValid() and len(self._rows) < self._total
 
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+    def fetchMore(self, parent: Index = _ROOT) -> None:
         if parent.isValid():
             return
         more = movements.page(self._store, self._filter, self._order, self._descending,
@@ -160,7 +161,8 @@ class MovementTableModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(_KEYS):
             return
-        key, descending = _KEYS[column], order == Qt.SortOrder.DescendingOrder
+        key = _KEYS[column]
+        descending = Qt.SortOrder(order) == Qt.SortOrder.DescendingOrder
         if (key, descending) == (self._order, self._descending):
             return
         self._order, self._descending = key, descending
@@ -173,7 +175,7 @@ class MovementTableModel(QAbstractTableModel):
             self._rows, self._total = rows, movements.count(self._store, self._filter)
             self.endResetModel()
             return
-        self.layoutAboutToBeChanged.emit([], QAbstractTableModel.LayoutChangeHint.VerticalSortHint)
+        self.layoutAboutToBeChanged.emit()
         new_row = {item["id"]: row for row, item in enumerate(rows)}
         old_ids = [item["id"] for item in self._rows]
         persistent = self.persistentIndexList()
@@ -183,7 +185,7 @@ class MovementTableModel(QAbstractTableModel):
             moved.append(QModelIndex() if row is None else self.index(row, old.column()))
         self._rows = rows
         self.changePersistentIndexList(persistent, moved)
-        self.layoutChanged.emit([], QAbstractTableModel.LayoutChangeHint.VerticalSortHint)
+        self.layoutChanged.emit()
 
     # -- internals ----------------------------------------------------------------------
     def _load(self, limit: int) -> None:
