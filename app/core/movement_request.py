@@ -13,8 +13,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from app.core import timefmt
 from app.core.domain import validation
 from app.core.domain.records import MOVEMENTS, SERIALS
@@ -56,6 +54,8 @@ def read(path: str | Path, ctx: validation.Context) -> MovementRequest:
 
 
 def parse(document: Any, ctx: validation.Context) -> MovementRequest:
+    import jsonschema  # only requests need it; keeps it out of the console's start-up
+
     errors = sorted(jsonschema.Draft202012Validator(schema()).iter_errors(document),
                     key=lambda e: (list(e.absolute_path), e.validator != "required"))
     if errors:

@@ -140,7 +140,7 @@ def test_verify_reports_damage_that_a_quick_open_lets_through(store: Store) -> N
             "depart": "2026-06-02T06:00:00Z", "speed_kmh": 50, "vehicle_interval_m": 100})
     # Make an index disagree with its table: the pages stay sound, the contents do not.
     store.conn.execute("PRAGMA writable_schema = ON")
-    store.conn.execute("UPDATE sqlite_master SET sql = replace(sql, '(owner)', '(unit)') "
+    store.conn.execute("UPDATE sqlite_master SET sql = replace(sql, '(\"owner\")', '(\"unit\")') "
                        "WHERE name = 'movements_owner'")
     path = store.path
     store.close()

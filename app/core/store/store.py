@@ -9,8 +9,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from app.core import timefmt
 from app.core.clock import HybridClock
 from app.core.domain import validation
@@ -29,7 +27,6 @@ class Store:
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
         meta = dict(conn.execute("SELECT key, value FROM meta"))
         self.site_id: str = meta["site_id"]
         self.nation: str = meta["nation"]
@@ -104,6 +101,11 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+
+    @property
+    def db(self) -> Any:
+        """The store as a `sqlite_utils.Database`, for inspection (never for writes)."""
+        return schema._database(self.conn)
 
     def verify(self) -> list[str]:
         """SQLite's full integrity check; an empty list when the file is intact."""
