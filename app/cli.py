@@ -182,6 +182,8 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
             raise CommandError(f"--at: {exc}") from None
     path = _db_path(args)
     _open(args).close()  # a clear refusal for a missing or damaged store, before Qt starts
+    # A snapshot never needs a screen: render offscreen even on a desktop or over ssh.
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from app.gui import snapshot
 
     try:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     Qt,
 )
@@ -44,7 +45,9 @@ _ROOT = QModelIndex()  # the invisible parent of every row of a flat table
 class MovementTableModel(QAbstractTableModel):
     """Movements as rows, LIST_COLUMNS as columns; the SQL does the sorting and filtering."""
 
-    def __init__(self, store: Store, page_size: int = PAGE_SIZE, parent: Any = None) -> None:
+    def __init__(
+        self, store: Store, page_size: int = PAGE_SIZE, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self._store = store
         self._page_size = page_size

@@ -1,0 +1,169 @@
+"""The console window: the site header, the movement list beside its detail, and the menus."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import __version__
+from app.core.store import Store, StoreError
+from app.gui.integrity import IntegrityCheck
+from app.gui.views.movement_detail import MovementDetail
+from app.gui.views.movement_list import MovementList
+from app.gui.views.new_store_dialog import ask_new_store
+from app.gui.views.site_header import SiteHeader
+
+STORE_FILTER = "MovCon stores (*.db);;All files (*)"
+
+
+class MainWindow(QMainWindow):
+    """One window per store; opening or creating another store swaps the views over."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+        self.integrity: IntegrityCheck | None = None
+        self._build_menus()
+        self._show(store)
+        self.resize(1400, 850)
+
+    # -- store --------------------------------------------------------------------------
+    def open_store(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open store", str(self.store.path.parent),
+                                              STORE_FILTER)  # fmt: skip
+        if path:
+            self.open_store_at(Path(path))
+
+    def open_store_at(self, path: Path) -> bool:
+        """Switch to the store at `path`; on failure say why and keep the current one."""
+        try:
+            store = Store.open(path, check="quick")
+        except StoreError as exc:
+            QMessageBox.critical(self, "Cannot open store", str(exc))
+            return False
+        self._switch(store)
+        self.check_integrity()
+        return True
+
+    def check_integrity(self) -> None:
+        """Run the full integrity check of the current store in the background."""
+        self._finish_check()
+        self.integrity = IntegrityCheck(self.store.path, self)
+        self.integrity.damaged.connect(self._store_damaged)
+        self.integrity.start()
+
+    def new_store(self) -> None:
+        choice = ask_new_store(self, self.store.nation)
+        if choice is None:
+            return
+        try:
+            store = Store.create(choice.path, choice.nation, choice.site_name)
+        except (StoreError, OSError) as exc:
+            QMessageBox.critical(self, "Cannot create store", str(exc))
+            return
+        self._switch(store)
+
+    def refresh(self) -> None:
+        """Re-read everything shown, after this console or a sync import wrote."""
+        self.movement_list.refresh()
+        self.header.set_count(self.store.count("movements"))
+        self.movement_detail.show_movement(self.movement_list.selected_id())
+
+    def about(self) -> None:
+        QMessageBox.about(self, "About MovCon",
+                          f"<h3>MovCon {__version__}</h3>"
+                          "<p>Offline-first console for military mobility coordination: "
+                          "movement requests, cross-border permits and convoy tracking for "
+                          "national movement coordination cells.</p>")  # fmt: skip
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.focusWidget() is None:
+            self.movement_list.table.setFocus()  # arrow keys walk the list from the start
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._finish_check()
+        super().closeEvent(event)
+
+    # -- building -----------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.open_action = self._action("&Open store…", QKeySequence.StandardKey.Open,
+                                        self.open_store)  # fmt: skip
+        self.new_action = self._action("&New store…", QKeySequence.StandardKey.New,
+                                       self.new_store)  # fmt: skip
+        self.quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.close)
+        # Not every platform binds Quit to a key; the cells expect Ctrl+Q everywhere.
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        file_menu.addAction(self.open_action)
+        file_menu.addAction(self.new_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        self.about_action = QAction("&About MovCon", self)
+        self.about_action.triggered.connect(self.about)
+        help_menu.addAction(self.about_action)
+
+    def _action(
+        self, text: str, key: QKeySequence.StandardKey, slot: Callable[[], object]
+    ) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(key))
+        action.triggered.connect(slot)
+        return action
+
+    def _show(self, store: Store) -> None:
+        self.store = store
+        self.setWindowTitle(f"MovCon — {store.site_name} ({store.nation})")
+        self.header = SiteHeader(store)
+        self.movement_list = MovementList(store)
+        self.movement_detail = MovementDetail(store)
+        self.movement_list.movement_selected.connect(self.movement_detail.show_movement)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(self.movement_list)
+        splitter.addWidget(self.movement_detail)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([930, 470])
+        self.splitter = splitter
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(6)
+        layout.addWidget(self.header)
+        layout.addWidget(splitter, 1)
+        previous = self.takeCentralWidget()
+        self.setCentralWidget(central)
+        if previous is not None:
+            previous.deleteLater()
+
+    def _switch(self, store: Store) -> None:
+        old = self.store
+        self._show(store)
+        if old is not store:
+            old.close()
+
+    def _store_damaged(self, message: str) -> None:
+        QMessageBox.warning(self, "Store damaged", message)
+
+    def _finish_check(self) -> None:
+        # The check reads its own connection; stopping it and waiting keeps the thread
+        # object alive until it ends (a QThread destroyed while running aborts the process).
+        if self.integrity is not None:
+            self.integrity.cancel()
+            self.integrity.wait()
+            self.integrity = None

@@ -1,0 +1,89 @@
+"""Rendering a view of the console to a PNG without a display (`movcon snapshot`)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QWidget
+
+from app.core import timefmt
+from app.core.store import Store
+from app.gui.app import application
+from app.gui.main_window import MainWindow
+
+VIEWS: dict[str, Callable[[MainWindow], QWidget]] = {
+    "main": lambda window: window,
+    "movements": lambda window: window.movement_list,
+    "detail": lambda window: window.movement_detail,
+}
+PAINT_TIMEOUT_S = 3.0
+
+
+class _PaintWatch(QObject):
+    """Notes when a widget has been painted at least once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.painted = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.painted = True
+        return False
+
+
+def render(store_path: Path, out: Path, view: str = "main", at: str | None = None,
+           size: tuple[int, int] = (1400, 850)) -> Path:  # fmt: skip
+    """Render `view` of the console on the store at `store_path` into the PNG `out`.
+
+    `at` (ISO 8601 UTC) is for the time-based views to come; it is checked, not yet used.
+    """
+    if view not in VIEWS:
+        raise ValueError(f"unknown view {view!r}; known views: {', '.join(VIEWS)}")
+    if at is not None:
+        timefmt.parse_utc(at)
+    app = application()
+    store = Store.open(store_path, check="quick")
+    window = MainWindow(store)
+    try:
+        least = window.minimumSizeHint()
+        if size[0] < least.width() or size[1] < least.height():
+            raise ValueError(f"size {size[0]}x{size[1]} is smaller than the console's "
+                             f"smallest layout, {least.width()}x{least.height()}")
+        window.resize(*size)
+        offscreen = QGuiApplication.platformName() == "offscreen"
+        if not offscreen:
+            # On a real desktop, lay the window out and paint it without showing it.
+            window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+        watch = _PaintWatch()
+        window.movement_list.table.viewport().installEventFilter(watch)
+        window.show()
+        window.movement_list.select_row(0)
+        _settle(app, lambda: watch.painted or not offscreen)
+        window.movement_list.table.viewport().removeEventFilter(watch)
+        image = VIEWS[view](window).grab()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if not image.save(str(out), "PNG"):
+            raise OSError(f"cannot write {out}")
+        return out
+    finally:
+        window.close()
+        window.deleteLater()
+        # Deferred deletes wait for an event loop; there is none here, so deliver them now.
+        app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        store.close()
+
+
+def _settle(app: QApplication, done: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + PAINT_TIMEOUT_S
+    app.processEvents()
+    while not done() and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.005)
+    app.processEvents()  # whatever the paint itself queued (e.g. fetching more rows)
+
+

@@ -1,0 +1,242 @@
+"""The detail pane: one movement in full — its plan, serials, permits and change history."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core import history, movements
+from app.core.domain import vocabulary
+from app.core.domain.records import MOVEMENTS
+from app.gui import display
+from app.gui.views.change_history import ChangeHistory
+from app.gui.views.record_table import RecordTable
+
+if TYPE_CHECKING:
+    from pyproj import Geod
+
+    from app.core.store import Store
+
+# (key, label) of the plan fields, top to bottom.
+_FIELDS = (("domain", "Domain"), ("priority", "Priority"), ("status", "Status"),
+           ("exercise", "Exercise"), ("requested_at", "Requested"),
+           ("depart", "Planned departure"), ("arrive_by", "Arrive by"),
+           ("speed_kmh", "Speed"), ("vehicle_interval_m", "Vehicle interval"),
+           ("personnel", "Personnel"), ("vehicles", "Vehicles"),
+           ("route_length", "Route length"), ("start", "Start"), ("end", "End"))  # fmt: skip
+_LABELS = {"domain": vocabulary.DOMAINS, "priority": vocabulary.PRIORITIES,
+           "status": vocabulary.MOVEMENT_STATUSES}  # fmt: skip
+
+
+@cache
+def _geod() -> Geod:
+    from pyproj import Geod  # only needed once a movement is opened
+
+    return Geod(ellps="WGS84")
+
+
+def route_length_km(route: list[list[float]]) -> float:
+    """Length of the route along the WGS84 ellipsoid, in kilometres."""
+    lons, lats = [p[0] for p in route], [p[1] for p in route]
+    return _geod().line_length(lons, lats) / 1000.0
+
+
+class MovementDetail(QStackedWidget):
+    """Read-only view of the selected movement; an explanatory empty state otherwise."""
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._nations = display.nation_names(store)
+        self.movement_id: str | None = None
+
+        self.empty = QLabel("Select a movement\n\nIts plan, serials, permits and change "
+                            "history appear here.")  # fmt: skip
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        _mute(self.empty)
+        self.addWidget(self.empty)
+
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(8, 4, 4, 4)
+        layout.addLayout(self._build_header())
+        layout.addLayout(self._build_form())
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.serials = RecordTable(
+            ("Serial", "Vehicle type", "Count", "MLC", "Weight (t)", "Tracked", "DG"),
+            "No vehicles listed.",
+            numeric=(0, 2, 3, 4),
+            stretch=(1,),
+        )
+        self.serials.table.horizontalHeaderItem(6).setToolTip("Dangerous goods (ADR class)")
+        self.permits = RecordTable(("Host nation", "Status", "Deadline", "Decided by"),
+                                   "No permits requested yet.")  # fmt: skip
+        self.history = ChangeHistory(_field_title, self._history_value)
+        for table in (self.serials, self.permits, self.history):
+            self.tabs.addTab(table, "")
+        layout.addWidget(self.tabs, 1)
+        self.addWidget(page)
+        self._page = page
+        self.show_movement(None)
+
+    # -- public -------------------------------------------------------------------------
+    def show_movement(self, movement_id: str | None) -> None:
+        movement = movements.detail(self._store, movement_id) if movement_id else None
+        self.movement_id = movement["id"] if movement else None
+        if movement is None:
+            self.setCurrentWidget(self.empty)
+            return
+        self._fill_header(movement)
+        self._fill_form(movement)
+        self._fill_serials(movement["serials"])
+        self._fill_permits(movement["permits"])
+        self._fill_history(movement["id"])
+        self.setCurrentWidget(self._page)
+
+    def field_text(self, key: str) -> str:
+        return self._values[key].text()
+
+    # -- building -----------------------------------------------------------------------
+    def _build_header(self) -> QVBoxLayout:
+        self.title = QLabel()
+        font = QFont(self.title.font())
+        font.setPointSizeF(font.pointSizeF() * 1.35)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.title.setWordWrap(True)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.owner = QLabel()
+        # A bordered tag, like the nation code on a vehicle plate; palette colours so it
+        # follows light and dark themes.
+        self.owner.setStyleSheet("QLabel { border: 1px solid palette(mid); border-radius: 3px;"
+                                 " padding: 0px 5px; font-weight: bold; }")  # fmt: skip
+        self.unit = QLabel()
+        self.unit.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        line = QHBoxLayout()
+        line.addWidget(self.owner)
+        line.addWidget(self.unit, 1)
+        header = QVBoxLayout()
+        header.setSpacing(4)
+        header.addWidget(self.title)
+        header.addLayout(line)
+        header.addSpacing(6)
+        return header
+
+    def _build_form(self) -> QFormLayout:
+        self._values: dict[str, QLabel] = {}
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setHorizontalSpacing(10)
+        form.setVerticalSpacing(4)
+        for key, label in _FIELDS:
+            value = QLabel()
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setWordWrap(True)  # a narrow pane wraps the long values rather than clip
+            self._values[key] = value
+            caption = QLabel(f"{label}:")
+            _mute(caption)
+            form.addRow(caption, value)
+        return form
+
+    # -- filling ------------------------------------------------------------------------
+    def _fill_header(self, m: dict[str, Any]) -> None:
+        self.title.setText(m["name"])
+        self.owner.setText(m["owner"])
+        self.owner.setToolTip(self._nations.get(m["owner"], m["owner"]))
+        self.unit.setText(f"{m['unit']}  ·  {self._nations.get(m['owner'], m['owner'])}")
+
+    def _fill_form(self, m: dict[str, Any]) -> None:
+        totals = m["totals"]
+        route = m["route"] or []
+        vehicles = f"{totals['vehicles']:,} in {len(m['serials'])} serial" + (
+            "s" if len(m["serials"]) != 1 else ""
+        )
+        if totals["max_mlc"] is not None:
+            vehicles += f" · MLC ≤ {display.number(totals['max_mlc'])}"
+        if totals["dangerous_goods"]:
+            vehicles += f" · ADR {', '.join(totals['dangerous_goods'])}"
+        texts = {
+            "domain": _LABELS["domain"].get(m["domain"], m["domain"]),
+            "priority": _LABELS["priority"].get(m["priority"], m["priority"]),
+            "status": _LABELS["status"].get(m["status"], m["status"]),
+            "exercise": m["exercise"] or display.MISSING,
+            "requested_at": display.time_text(m["requested_at"]),
+            "depart": display.time_with_dtg(m["depart"]),
+            "arrive_by": display.time_with_dtg(m["arrive_by"]),
+            "speed_kmh": display.number(m["speed_kmh"], "km/h"),
+            "vehicle_interval_m": display.number(m["vehicle_interval_m"], "m"),
+            "personnel": display.number(m["personnel"]),
+            "vehicles": vehicles,
+            "route_length": (display.number(round(route_length_km(route), 1), "km")
+                             if len(route) >= 2 else display.MISSING),
+            "start": display.position(route[0] if route else None),
+            "end": display.position(route[-1] if route else None),
+        }  # fmt: skip
+        for key, text in texts.items():
+            self._values[key].setText(text)
+
+    def _fill_serials(self, serials: list[dict[str, Any]]) -> None:
+        rows = [[str(s["number"]), v["type"], f"{v['count']:,}", display.number(v["mlc"]),
+                 display.number(v["weight_t"]), "yes" if v.get("tracked") else "no",
+                 v.get("dangerous_goods") or display.MISSING]
+                for s in serials for v in s["vehicles"]]  # fmt: skip
+        self.serials.set_rows(rows)
+        self.tabs.setTabText(0, f"Serials ({len(serials)})")
+
+    def _fill_permits(self, permits: list[dict[str, Any]]) -> None:
+        rows = [[f"{p['host_nation']}  {self._nations.get(p['host_nation'], '')}".rstrip(),
+                 vocabulary.PERMIT_STATUSES.get(p["status"], p["status"]),
+                 display.time_text(p["deadline"]), p["decided_by"] or display.MISSING]
+                for p in permits]  # fmt: skip
+        self.permits.set_rows(rows)
+        self.tabs.setTabText(1, f"Permits ({len(permits)})")
+
+    def _fill_history(self, movement_id: str) -> None:
+        self.history.set_entries(history.history(self._store, movement_id))
+        self.tabs.setTabText(2, f"History ({self.history.edit_count})")
+
+    def _history_value(self, name: str, raw: Any) -> str:
+        if raw is None:
+            return display.MISSING
+        if name in _LABELS:
+            return _LABELS[name].get(raw, str(raw))
+        spec = MOVEMENTS.by_name.get(name)
+        kind = spec.kind if spec else ""
+        if kind == "time":
+            return display.time_text(raw)
+        if kind in ("real", "int"):
+            return display.number(raw)
+        if kind == "line":
+            return f"{len(raw)} points, {display.position(raw[0])} → {display.position(raw[-1])}"
+        if kind == "ref" and spec and spec.ref:
+            # Show what the id points at, as a person knows it.
+            target = self._store.get(spec.ref, raw, include_deleted=True)
+            if target and target.get("name"):
+                return str(target["name"])
+        return display.value(raw)
+
+
+def _field_title(name: str) -> str:
+    spec = MOVEMENTS.by_name.get(name)
+    return spec.title if spec else name.replace("_", " ").capitalize()
+
+
+def _mute(label: QLabel) -> None:
+    palette = label.palette()
+    palette.setColor(label.foregroundRole(), display.muted(palette))
+    label.setPalette(palette)
