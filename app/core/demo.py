@@ -171,7 +171,7 @@ MOVES: list[Move] = [
          "rukla"], 3, 6, CV90, personnel=160, status="cancelled", permit="withdrawn",
          remarks="Cancelled: task reassigned"),
     Move("British engineers to Riga", "GB", "32 Engineer Regiment", ["tapa", "Pärnu", "Riga"],
-         3, 8, [_v("man-hx77", 14), _v("light-utility", 4)], personnel=120, status="planned",
+         2, 8, [_v("man-hx77", 14), _v("light-utility", 4)], personnel=120, status="planned",
          permit="superseded", remarks="Date moved after approval: new decision needed"),
     Move("Polish artillery to Kaunas", "PL", "11 MPA", ["Suwałki", "Kaunas"], 3, 5, ARTY,
          personnel=140, status="planned", permit="expired",
@@ -290,7 +290,8 @@ class _Scenario:
         lead_days = 9 if move.priority != "crisis" else 0
         requested = depart - timedelta(days=lead_days, hours=0 if lead_days else 8)
         length_km = geography.length_m(route) / 1000
-        arrive_by = depart + timedelta(hours=length_km / move.speed * 1.5 + 4)
+        slack_min = int((length_km / move.speed * 1.5 + 4) * 60)
+        arrive_by = depart + timedelta(minutes=slack_min - slack_min % 15)
         origin = self.origin(move.owner)
         with self.store.write(origin=origin) as w:
             movement_id = w.insert("movements", {
@@ -309,6 +310,12 @@ class _Scenario:
         for number, host in enumerate(hosts, start=1):
             state = move.overrides.get(host, move.permit)
             self._permit(movement_id, move, host, state, requested, depart, number)
+        if move.permit == "superseded":
+            # The owner moved the departure after the hosts had decided: a material change.
+            with self.store.write(origin=origin) as w:
+                w.update("movements", movement_id, {
+                    "depart": timefmt.iso(depart + timedelta(hours=24)),
+                    "arrive_by": timefmt.iso(arrive_by + timedelta(hours=24))})
         if move.status in ("completed", "under_way"):
             self._passages(movement_id, move, route, depart, origin)
 
@@ -346,9 +353,12 @@ class _Scenario:
                 "No movement between 22:00 and 05:00 local time"]})
         elif state == "superseded":
             records.append({**base, **decided_fields, "status": "superseded",
+                            "valid_from": timefmt.iso(depart - timedelta(hours=26)),
+                            "valid_until": timefmt.iso(depart + timedelta(hours=6)),
                             "remarks": "Decision superseded: departure moved by 24 h"})
-            records.append({**base, "status": "requested",
-                            "requested_at": timefmt.iso(requested + timedelta(days=3))})
+            again = requested + timedelta(days=3)
+            records.append({**base, "status": "requested", "requested_at": timefmt.iso(again),
+                            "deadline": timefmt.iso(add_working_days(again, days, host))})
         else:  # draft, requested, under_review, withdrawn
             records.append({**base, "status": state})
         owner_site = self.origin(move.owner)
