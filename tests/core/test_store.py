@@ -150,3 +150,20 @@ def test_verify_reports_damage_that_a_quick_open_lets_through(store: Store) -> N
     assert problems
     with pytest.raises(StoreError, match="damaged"):
         Store.open(path)
+
+
+def test_a_version_1_store_is_migrated_forward_keeping_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    schema.MIGRATIONS[0](conn)
+    conn.execute("PRAGMA user_version = 1")
+    conn.executemany("INSERT INTO meta VALUES (?, ?)", [
+        ("site_id", "5d1c6a3e-0000-4000-8000-00000000b001"), ("nation", "EE"),
+        ("site_name", "Tallinn")])
+    conn.execute("INSERT INTO nations (id, code, name) VALUES ('n1', 'EE', 'Estonia')")
+    conn.execute("INSERT INTO movements (id, name, owner) VALUES ('m1', 'old move', 'EE')")
+    conn.close()
+    with Store.open(path) as store:
+        assert store.schema_version == schema.SCHEMA_VERSION
+        assert store.get("movements", "m1")["name"] == "old move"
+        assert store.get("movements", "m1")["halts"] is None

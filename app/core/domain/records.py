@@ -17,11 +17,10 @@ COLUMN_TYPES = MappingProxyType({
     "adr": "TEXT", "code2": "TEXT", "code3": "TEXT",
     "int": "INTEGER", "bool": "INTEGER", "real": "REAL",
     "position": "TEXT", "line": "TEXT", "vehicles": "TEXT", "text_list": "TEXT",
-    "nation_list": "TEXT", "adr_list": "TEXT", "gauge_list": "TEXT",
+    "nation_list": "TEXT", "adr_list": "TEXT", "gauge_list": "TEXT", "halt_list": "TEXT",
 })  # fmt: skip
-JSON_KINDS = frozenset(
-    {"position", "line", "vehicles", "text_list", "nation_list", "adr_list", "gauge_list"}
-)
+JSON_KINDS = frozenset({"position", "line", "vehicles", "text_list", "nation_list", "adr_list",
+                        "gauge_list", "halt_list"})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -140,6 +139,8 @@ MOVEMENTS = Table("movements", "Movement", (
           label="Vehicle interval (m)"),
     Field("personnel", "int", low=0, high=100000),
     Field("remarks", "text"),
+    Field("serial_gap_min", "real", low=0, high=600, label="Gap between serials (min)"),
+    Field("halts", "halt_list", label="Planned halts"),
 ), windows=(("requested_at", "depart"), ("depart", "arrive_by")))  # fmt: skip
 
 SERIALS = Table("serials", "Serial", (

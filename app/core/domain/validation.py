@@ -143,6 +143,24 @@ def vehicle(path: str, value: Any, ctx: Context) -> dict[str, Any]:
     return out
 
 
+def halt(path: str, value: Any) -> dict[str, Any]:
+    """A planned halt: where (km from the start point), how long, and why."""
+    if not isinstance(value, Mapping):
+        raise ValidationError(path, f"must be an object, got {value!r}")
+    unknown = sorted(set(value) - {"km", "minutes", "reason"})
+    if unknown:
+        raise ValidationError(f"{path}.{unknown[0]}", "no such halt field")
+    for key in ("km", "minutes"):
+        if value.get(key) is None:
+            raise ValidationError(f"{path}.{key}", "is required")
+    km = _number(f"{path}.km", value["km"])
+    _bounded(f"{path}.km", km, 0, 20000)
+    minutes = _number(f"{path}.minutes", value["minutes"])
+    _bounded(f"{path}.minutes", minutes, 0, 7 * 24 * 60, low_open=True)
+    return {"km": km, "minutes": minutes, "reason": _text(f"{path}.reason",
+                                                           value.get("reason") or "")}
+
+
 def _ref(path: str, value: Any, table: str, ctx: Context) -> str:
     if not is_record_id(value):
         raise ValidationError(path, f"must be a record id (UUIDv7), got {value!r}")
@@ -203,6 +221,8 @@ def value(f: Field, path: str, raw: Any, ctx: Context) -> Any:
             if g not in _GAUGES:
                 raise ValidationError(f"{path}[{i}]", f"unknown track gauge {g} mm")
         return gauges
+    if kind == "halt_list":
+        return [halt(f"{path}[{i}]", x) for i, x in enumerate(_list(path, raw))]
     if kind == "vehicles":
         items = _list(path, raw)
         if not items:

@@ -91,7 +91,13 @@ def _database(conn: sqlite3.Connection) -> Any:
     return sqlite_utils.Database(conn)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+def _v2(conn: sqlite3.Connection) -> None:
+    """Planned halts and the gap between serials, for march tables."""
+    conn.execute('ALTER TABLE movements ADD COLUMN "serial_gap_min" REAL')
+    conn.execute('ALTER TABLE movements ADD COLUMN "halts" TEXT')
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,0 +1,1 @@
+"""Movement planning: route analysis, clearance, march tables, deconfliction, forecasts."""
