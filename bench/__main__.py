@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from bench import first_paint, write_path
+from bench import deconfliction, first_paint, route_analysis, write_path
 
-BENCHES = {"write_path": write_path.run, "first_paint": first_paint.run}
+BENCHES = {
+    "write_path": write_path.run,
+    "first_paint": first_paint.run,
+    "route_analysis": route_analysis.run,
+    "deconfliction": deconfliction.run,
+}
 
 
 def main(names: list[str]) -> int:
