@@ -93,6 +93,10 @@ def _cmd_movements_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _value(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def _num(value: Any) -> str:
     return "" if value is None else f"{value:g}"
 
@@ -155,6 +159,100 @@ def _cmd_history(args: argparse.Namespace) -> int:
         change = f"= {new}" if e.old is None else \
             f"{_clip(json.dumps(e.old, ensure_ascii=False))} -> {new}"
         print(f"{e.time}  {e.site:<28}  {e.table}.{e.field} {change}")
+    return 0
+
+
+def _planner(store: Any) -> Any:
+    from app.core.planning.planner import Planner
+
+    planner = Planner(store)
+    planner.plan_all()
+    return planner
+
+
+def _names(store: Any) -> dict[str, str]:
+    return {r["id"]: r["name"] for r in store.conn.execute(
+        "SELECT id, name FROM movements WHERE deleted = 0")}
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from app.core.planning import march, report
+
+    with _open(args) as store:
+        if store.get("movements", args.id) is None:
+            raise CommandError(f"no movement with id {args.id}")
+        planner = _planner(store)
+        plan = planner.plan(args.id)
+        if plan is None:
+            raise CommandError(f"movement {args.id} cannot be planned: "
+                               + "; ".join(planner.notes.get(args.id, ["no route analysis"])))
+        data = report.plan_data(plan)
+        names = {p.point.id: p.point.name for p in plan.route.points}
+        names[args.id] = store.get("movements", args.id)["name"]
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return 0
+    print(f"{data['length_km']:.1f} km through {' > '.join(data['nations'])}; crossings: "
+          + (", ".join(data["crossings"]) or "none"))
+    for c in data["unknown_crossings"]:
+        print(f"  ! border {c['from']}>{c['to']} crossed at km {c['km']:.1f} "
+              f"({c['lat']:.4f} N, {c['lon']:.4f} E) where no crossing point is known")
+    for v in data["violations"]:
+        print(f"  ! {v['point']}: {v['vehicle_type']} breaks {v['rule']} "
+              f"(limit {_value(v['limit'])}, value {_value(v['value'])})")
+    for note in data["notes"]:
+        print(f"  ! {note}")
+    print(march.format_table(plan.forecast, names))
+    return 0
+
+
+def _cmd_conflicts(args: argparse.Namespace) -> int:
+    from app.core.planning import report
+
+    with _open(args) as store:
+        found = _planner(store).conflicts()
+        names = _names(store)
+    if args.json:
+        print(json.dumps([report.conflict_data(c, names) for c in found], indent=2,
+                         ensure_ascii=False))
+        return 0
+    for conflict in found:
+        print(report.conflict_line(conflict, names))
+    print(f"{len(found)} conflict{'s' if len(found) != 1 else ''}")
+    return 0
+
+
+def _cmd_suggest(args: argparse.Namespace) -> int:
+    from app.core import timefmt
+    from app.core.planning import report
+
+    with _open(args) as store:
+        if store.get("movements", args.id) is None:
+            raise CommandError(f"no movement with id {args.id}")
+        planner = _planner(store)
+        suggestion = planner.suggest(args.id)
+        names = _names(store)
+        if args.apply:
+            if suggestion.suggested is None:
+                raise CommandError(f"nothing to apply: {suggestion.note}")
+            planner.apply(suggestion)
+    if args.json:
+        print(json.dumps(report.suggestion_data(suggestion, names), indent=2,
+                         ensure_ascii=False))
+        return 0
+    name = names.get(args.id, args.id)
+    if not suggestion.clears:
+        print(f"{name}: no conflict; keep {timefmt.short(suggestion.current)}")
+    elif suggestion.suggested is None:
+        print(f"{name}: no conflict-free departure found. {suggestion.note}")
+    else:
+        verb = "moved to" if args.apply else "depart"
+        print(f"{name}: {verb} {timefmt.short(suggestion.suggested)} "
+              f"({suggestion.delay_min:+.0f} min) to clear:")
+        for conflict in suggestion.clears:
+            print("  " + report.conflict_line(conflict, names))
+        if suggestion.note:
+            print(f"  {suggestion.note}")
     return 0
 
 
@@ -249,6 +347,21 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=_cmd_movement_show)
 
+    p = sub.add_parser("plan", help="route analysis, clearance and march table of a movement")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_plan)
+
+    p = sub.add_parser("conflicts", help="conflicts at critical points across all movements")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_conflicts)
+
+    p = sub.add_parser("suggest", help="the earliest conflict-free departure for a movement")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--apply", action="store_true", help="write the suggested departure")
+    p.set_defaults(func=_cmd_suggest)
+
     p = sub.add_parser("history", help="every change to a record")
     p.add_argument("id", metavar="ID")
     p.set_defaults(func=_cmd_history)
@@ -275,3 +388,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like: not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python's exit flush quiet
+        return 0

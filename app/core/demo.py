@@ -7,7 +7,6 @@ their origin. Bridge ratings are scenario values, not published classifications.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -29,13 +28,14 @@ TOWNS = {
 }  # fmt: skip
 
 # Scenario bridges on the corridors (name, nation, near lon/lat, corridor, MLC tracked/wheeled,
-# exclusive). Bauska's MLC 80 is below a loaded heavy equipment transporter's MLC 105.
+# exclusive). Bauska's MLC 80/85 is below a loaded heavy equipment transporter's MLC 105;
+# Salaca's tracked MLC 60 is below a Leopard 2A7's 70. Ratings are MLC only (no tonnage).
 BRIDGES = [
     ("Šešupė bridge, Marijampolė (E67)", "LT", (23.34, 54.55), "e67-via-baltica", 100, 110, False),
-    ("Nevėžis bridge, Panevėžys (E67)", "LT", (24.36, 55.72), "e67-via-baltica", 90, 100, False),
+    ("Nevėžis bridge, Panevėžys (E67)", "LT", (24.36, 55.72), "e67-via-baltica", 110, 120, False),
     ("Mūsa bridge, Bauska (E67/A7)", "LV", (24.19, 56.41), "e67-via-baltica", 80, 85, False),
     ("Gauja bridge, Ādaži (A1/E67)", "LV", (24.29, 57.03), "e67-via-baltica", 100, 110, False),
-    ("Salaca bridge, Salacgrīva (A1/E67)", "LV", (24.36, 57.75), "e67-via-baltica", 70, 80, True),
+    ("Salaca bridge, Salacgrīva (A1/E67)", "LV", (24.36, 57.75), "e67-via-baltica", 60, 80, True),
     ("Pärnu river bridge, Pärnu (E67)", "EE", (24.52, 58.37), "e67-via-baltica", 100, 110, False),
     ("Lielupe bridge, Jelgava (E77)", "LV", (23.72, 56.65), "e77-riga-siauliai", 90, 100, False),
 ]  # fmt: skip
@@ -149,7 +149,7 @@ MOVES: list[Move] = [
     Move("Leopard company to Tapa", "DE", "PzBtl 203", ["Suwałki", "Riga", "Pärnu", "tapa"],
          2, 3, LEO, speed=45, personnel=200, status="planned", permit="denied",
          overrides={"LT": "approved", "LV": "denied", "EE": "requested"},
-         remarks="Tracked on Salaca bridge (MLC 70) refused by LV; re-route or HET required"),
+         remarks="Tracked on Salaca bridge (MLC 60) refused by LV; re-route or HET required"),
     Move("Rail: Abrams to Kaunas", "US", "1 ABCT", ["trakiszki-mockava", "sestokai",
          "kaunas-intermodal-terminal"], 2, 14, [_v("m1a2-sepv3", 28), _v("m88a2", 4)],
          domain="rail", speed=45, interval=20, personnel=40, status="planned",
@@ -213,7 +213,7 @@ class _Scenario:
                                            if c["kind"] == "rail")  # fmt: skip
         self.corridors = {c["key"]: c["geometry"] for c in corridors}
         self.points = {r["key"]: r for r in store.rows("critical_points") if r["key"]}
-        self.counts: dict[str, int] = {}
+        self.network: Any = None  # built once the scenario's bridges exist
 
     def origin(self, nation: str) -> str:
         if nation == self.store.nation:
@@ -252,7 +252,7 @@ class _Scenario:
                     "position": [round(on_road.x, 5), round(on_road.y, 5)],
                     "capacity_per_hour": 40 if exclusive else 120, "exclusive": exclusive,
                     "mlc_tracked": tracked, "mlc_wheeled": wheeled, "max_width_m": 4.5,
-                    "max_height_m": None, "max_weight_t": round(tracked * 0.907 * 1.1, 1),
+                    "max_height_m": None, "max_weight_t": None,
                     "restrictions": "single lane for loads over MLC 50" if exclusive else "",
                     "source": "exercise scenario value, not a published classification"})
 
@@ -369,25 +369,31 @@ class _Scenario:
 
     def _passages(self, movement_id: str, move: Move, route: list[list[float]],
                   depart: datetime, origin: str) -> None:
-        """Reported passages at the points on the route that the head has reached by now."""
-        dense = geography.densify(route, 1000)
-        along = [0.0]
-        for a, b in itertools.pairwise(dense):
-            along.append(along[-1] + geography.GEOD.inv(*a, *b)[2])
+        """Reported head passages at the points the column has reached by now, from its
+        march table, a little later at each point, as convoys are."""
+        from app.core.planning.march import march_table
+        from app.core.planning.route import analyse
+
+        if self.network is None:
+            from app.core.planning.network import Network
+
+            self.network = Network.from_store(self.store)
+        counts = [sum(v["count"] for v in s["vehicles"])
+                  for s in self.store.rows("serials", "movement_id = ?", (movement_id,),
+                                           order_by="number")]  # fmt: skip
+        table = march_table(movement_id, depart, move.speed, move.interval, counts,
+                            analyse(self.network, route, move.domain))
+        nation_of = {r["id"]: r["nation"] for r in self.store.rows("critical_points")}
         events = []
-        for point in self.store.rows("critical_points"):
-            lon, lat = point["position"]
-            best = min(range(len(dense)), key=lambda i: abs(dense[i][0] - lon)
-                       + abs(dense[i][1] - lat))  # fmt: skip
-            if geography.GEOD.inv(lon, lat, *dense[best])[2] > 1500:
+        for row in table.rows:
+            if row.serial != 1 or row.point_id is None:
                 continue
-            # A little late at each point, as convoys are.
-            at = depart + timedelta(hours=along[best] / 1000 / move.speed,
-                                    minutes=7 + 3 * len(events))
-            if at <= self.now:
-                events.append({"kind": "passage", "movement_id": movement_id,
-                               "point_id": point["id"], "at": timefmt.iso(at),
-                               "reported_by": f"{point['nation']} MP post"})
+            at = row.head_arrive + timedelta(minutes=4 + 2 * len(events))
+            if at > self.now:
+                break
+            events.append({"kind": "passage", "movement_id": movement_id,
+                           "point_id": row.point_id, "at": timefmt.iso(at),
+                           "reported_by": f"{nation_of[row.point_id]} MP post"})
         with self.store.write(origin=origin) as w:
             for event in events:
                 w.insert("events", event)

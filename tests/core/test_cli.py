@@ -123,3 +123,37 @@ def test_python_dash_m_app_reports_its_version() -> None:
     result = subprocess.run([sys.executable, "-m", "app", "--version"], capture_output=True,
                             text=True, cwd=Path(__file__).parents[2])
     assert result.returncode == 0 and result.stdout.startswith("movcon ")
+
+
+def _vehicle_without_dimensions() -> dict:
+    doc = request()
+    for key in ("length_m", "width_m", "height_m"):
+        del doc["vehicles"][0][key]
+    return doc
+
+
+@pytest.mark.parametrize(("doc", "words"), [
+    (request(route=[[23.12, 54.30]]), "$.route: [[23.12, 54.3]] is too short"),
+    (request(route=[[21.12, 55.71], [18.3, 57.6]]),
+     "$.route: the road route runs through open sea from km"),
+    (request(speed_kmh=0), "$.speed_kmh: 0 is less than or equal to the minimum of 0"),
+    (_vehicle_without_dimensions(), "$.vehicles[0]: 'length_m' is a required property"),
+])  # fmt: skip
+def test_requests_that_cannot_be_planned_are_refused(
+        tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str], doc: dict,
+        words: str) -> None:
+    file = tmp_path / "bad.json"
+    file.write_text(json.dumps(doc), encoding="utf-8")
+    before = log_size(db)
+    code, out, err = run(capsys, "--db", str(db), "movement", "add", str(file))
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert words in err, err
+    assert log_size(db) == before
+
+
+def test_a_sea_leg_may_cross_the_sea(tmp_path: Path, db: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    file = tmp_path / "ferry.json"
+    file.write_text(json.dumps(request(domain="sea", route=[[21.12, 55.71], [18.3, 57.6]])),
+                    encoding="utf-8")
+    assert run(capsys, "--db", str(db), "movement", "add", str(file))[0] == 0

@@ -33,6 +33,8 @@ class Context:
 
     nations: frozenset[str]
     exists: Callable[[str, str], bool] = lambda table, record_id: True
+    # Why a route cannot be travelled in its domain (a road through open sea), or None.
+    route_problem: Callable[[list[list[float]], str], str | None] | None = None
 
 
 VEHICLE_FIELDS = ("type", "count", "mlc", "weight_t", "length_m", "width_m", "height_m",
@@ -259,6 +261,11 @@ def record(table: Table, values: Mapping[str, Any], ctx: Context,
                                        f"is before {table.by_name[start].title.lower()} "
                                        f"({merged[start]})")  # fmt: skip
     _cross_field_rules(table.name, merged)
+    if (table.name == "movements" and ctx.route_problem is not None
+            and ("route" in out or "domain" in out) and merged.get("route")):
+        problem = ctx.route_problem(merged["route"], merged.get("domain") or "road")
+        if problem:
+            raise ValidationError("route", problem)
     return out
 
 

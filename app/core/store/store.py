@@ -127,7 +127,8 @@ class Store:
         if self._context is None:
             codes = frozenset(r[0] for r in self.conn.execute(
                 "SELECT code FROM nations WHERE deleted = 0"))
-            self._context = validation.Context(nations=codes, exists=self.exists)
+            self._context = validation.Context(nations=codes, exists=self.exists,
+                                               route_problem=_route_problem)
         return self._context
 
     def forget_cached(self) -> None:
@@ -223,6 +224,22 @@ class Store:
     @property
     def schema_version(self) -> int:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+@cache
+def _land() -> Any:
+    from app.core.planning.network import Network
+
+    return Network(())  # the countries alone: enough to tell land from sea
+
+
+def _route_problem(route: list[list[float]], domain: str) -> str | None:
+    """Why a route cannot be travelled in its domain (a road through open sea), or None."""
+    if domain not in ("road", "rail"):
+        return None
+    from app.core.planning.route import land_problem
+
+    return land_problem(_land(), route, domain)
 
 
 @cache
