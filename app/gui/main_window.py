@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from app import __version__
 from app.core.store import Store, StoreError
 from app.gui.integrity import IntegrityCheck
+from app.gui.planning import PlanningService
 from app.gui.views.movement_detail import MovementDetail
 from app.gui.views.movement_list import MovementList
 from app.gui.views.new_store_dialog import ask_new_store
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._finish_check()
+        self.planning.stop()
         super().closeEvent(event)
 
     # -- building -----------------------------------------------------------------------
@@ -130,6 +132,12 @@ class MainWindow(QMainWindow):
         self.movement_list = MovementList(store)
         self.movement_detail = MovementDetail(store)
         self.movement_list.movement_selected.connect(self.movement_detail.show_movement)
+        if getattr(self, "planning", None) is not None:
+            self.planning.stop()
+        self.planning = PlanningService(store.path, self)
+        self.planning.planned.connect(self.movement_detail.set_plans)
+        self.planning.failed.connect(self._planning_failed)
+        self.planning.start()
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setChildrenCollapsible(False)
@@ -156,6 +164,10 @@ class MainWindow(QMainWindow):
         self._show(store)
         if old is not store:
             old.close()
+
+    def _planning_failed(self, details: str) -> None:
+        QMessageBox.warning(self, "Planning failed",
+                            "The plan of this store could not be computed.\n\n" + details)
 
     def _store_damaged(self, message: str) -> None:
         QMessageBox.warning(self, "Store damaged", message)

@@ -21,6 +21,7 @@ VIEWS: dict[str, Callable[[MainWindow], QWidget]] = {
     "detail": lambda window: window.movement_detail,
 }
 PAINT_TIMEOUT_S = 3.0
+PLAN_TIMEOUT_S = 60.0
 
 
 class _PaintWatch(QObject):
@@ -64,6 +65,8 @@ def render(store_path: Path, out: Path, view: str = "main", at: str | None = Non
         window.show()
         window.movement_list.select_row(0)
         _settle(app, lambda: watch.painted or not offscreen)
+        # The plan is computed in a worker; a picture for a briefing should include it.
+        _settle(app, lambda: window.planning.current is not None, PLAN_TIMEOUT_S)
         window.movement_list.table.viewport().removeEventFilter(watch)
         image = VIEWS[view](window).grab()
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -78,8 +81,9 @@ def render(store_path: Path, out: Path, view: str = "main", at: str | None = Non
         store.close()
 
 
-def _settle(app: QApplication, done: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + PAINT_TIMEOUT_S
+def _settle(app: QApplication, done: Callable[[], bool],
+            timeout_s: float = PAINT_TIMEOUT_S) -> None:  # fmt: skip
+    deadline = time.monotonic() + timeout_s
     app.processEvents()
     while not done() and time.monotonic() < deadline:
         app.processEvents()

@@ -18,3 +18,12 @@ def add_movements(store: Store) -> Callable[[int], list[str]]:
         return [add(store, request(i)) for i in range(n)]
 
     return adder
+
+
+@pytest.fixture(autouse=True)
+def _no_work_left_running() -> None:
+    """A test may not leave worker threads behind (they would outlive its store)."""
+    yield
+    from app.gui import workers
+
+    assert workers.wait_all(20.0), "a worker is still running"

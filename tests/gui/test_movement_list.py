@@ -131,3 +131,18 @@ def test_scrolling_to_the_end_fetches_the_next_page(
     view.table.scrollToBottom()
     qtbot.waitUntil(lambda: view.model.rowCount() == 2 * PAGE_SIZE, timeout=2000)
     assert view.shown.text() == "450 movements"
+
+
+def test_columns_can_be_hidden_from_the_heading_menu(
+    store: Store, qtbot: QtBot, add_movements: Callable[[int], list[str]]
+) -> None:
+    add_movements(3)
+    view = MovementList(store)
+    qtbot.addWidget(view)
+    header = view.table.horizontalHeader()
+    by_text = {a.text(): a for a in view.column_actions}
+    assert not by_text["Movement"].isEnabled()
+    by_text["Unit"].setChecked(False)
+    assert header.isSectionHidden(view.model.column_of("unit"))
+    by_text["Unit"].setChecked(True)
+    assert not header.isSectionHidden(view.model.column_of("unit"))

@@ -41,7 +41,7 @@ def test_snapshot_renders_the_list_and_the_detail_alone(
                     tmp_path / f"{view}.png",
                     view=view,
                     at="2027-03-02T12:00:00Z",
-                    size=(900, 600),
+                    size=(900, 700),
                 )
             )
         )

@@ -21,7 +21,9 @@ from app.core import history, movements
 from app.core.domain import vocabulary
 from app.core.domain.records import MOVEMENTS
 from app.gui import display
+from app.gui.planning import PlanSet
 from app.gui.views.change_history import ChangeHistory
+from app.gui.views.movement_plan import MovementPlanView
 from app.gui.views.record_table import RecordTable
 
 if TYPE_CHECKING:
@@ -86,6 +88,9 @@ class MovementDetail(QStackedWidget):
         self.permits = RecordTable(("Host nation", "Status", "Deadline", "Decided by"),
                                    "No permits requested yet.")  # fmt: skip
         self.history = ChangeHistory(_field_title, self._history_value)
+        self.plan = MovementPlanView()
+        self._plans: PlanSet | None = None
+        self.tabs.addTab(self.plan, "Plan")
         for table in (self.serials, self.permits, self.history):
             self.tabs.addTab(table, "")
         layout.addWidget(self.tabs, 1)
@@ -105,8 +110,14 @@ class MovementDetail(QStackedWidget):
         self._fill_serials(movement["serials"])
         self._fill_permits(movement["permits"])
         self._fill_history(movement["id"])
+        self._fill_plan()
         self.setCurrentWidget(self._page)
 
+    def set_plans(self, plans: PlanSet) -> None:
+        """A new plan of the whole store arrived (from the planning worker)."""
+        self._plans = plans
+        if self.movement_id is not None:
+            self._fill_plan()
     def field_text(self, key: str) -> str:
         return self._values[key].text()
 
@@ -196,7 +207,7 @@ class MovementDetail(QStackedWidget):
                  v.get("dangerous_goods") or display.MISSING]
                 for s in serials for v in s["vehicles"]]  # fmt: skip
         self.serials.set_rows(rows)
-        self.tabs.setTabText(0, f"Serials ({len(serials)})")
+        self.tabs.setTabText(self.tabs.indexOf(self.serials), f"Serials ({len(serials)})")
 
     def _fill_permits(self, permits: list[dict[str, Any]]) -> None:
         rows = [[f"{p['host_nation']}  {self._nations.get(p['host_nation'], '')}".rstrip(),
@@ -204,11 +215,27 @@ class MovementDetail(QStackedWidget):
                  display.time_text(p["deadline"]), p["decided_by"] or display.MISSING]
                 for p in permits]  # fmt: skip
         self.permits.set_rows(rows)
-        self.tabs.setTabText(1, f"Permits ({len(permits)})")
+        self.tabs.setTabText(self.tabs.indexOf(self.permits), f"Permits ({len(permits)})")
 
     def _fill_history(self, movement_id: str) -> None:
         self.history.set_entries(history.history(self._store, movement_id))
-        self.tabs.setTabText(2, f"History ({self.history.edit_count})")
+        self.tabs.setTabText(self.tabs.indexOf(self.history),
+                             f"History ({self.history.edit_count})")
+
+    def _fill_plan(self) -> None:
+        mid = self.movement_id
+        if mid is None:
+            return
+        plans = self._plans
+        plan = plans.plans.get(mid) if plans else None
+        conflicts = plans.conflicts_of(mid) if plans else []
+        names = {r["id"]: r["name"] for r in self._store.conn.execute(
+            "SELECT id, name FROM movements WHERE deleted = 0")}
+        self.plan.show_plan(plan, conflicts, names, plans.notes.get(mid) if plans else None,
+                            pending=plans is None)
+        flags = len(plan.violations) + len(conflicts) if plan else 0
+        self.tabs.setTabText(self.tabs.indexOf(self.plan), f"Plan ({flags} ⚠)" if flags
+                             else "Plan")
 
     def _history_value(self, name: str, raw: Any) -> str:
         if raw is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -184,6 +184,14 @@ class MovementList(QWidget):
         # so enabling it does not re-query.
         header.setSortIndicator(self.model.column_of(DEFAULT_ORDER), Qt.SortOrder.AscendingOrder)
         table.setSortingEnabled(True)
+        # Right-click on the headings chooses the columns, so a narrow window can drop some.
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        for column, (key, heading, _) in enumerate(LIST_COLUMNS):
+            action = QAction(heading, header, checkable=True, checked=True)
+            action.setEnabled(key != "name")  # a row must keep its name
+            action.toggled.connect(lambda on, c=column: header.setSectionHidden(c, not on))
+            header.addAction(action)
+        self.column_actions = header.actions()
 
     # -- reactions ----------------------------------------------------------------------
     def _after_reset(self) -> None:
