@@ -33,6 +33,16 @@ def _first_frame(window: QWidget) -> None:
         raise RuntimeError("the window rendered nothing")
 
 
+def _settle_plan(window: QWidget) -> None:
+    from app.gui import workers
+
+    deadline = time.perf_counter() + 120
+    while window.planning.current is None and time.perf_counter() < deadline:
+        QApplication.instance().processEvents()
+        time.sleep(0.01)
+    workers.wait_all(120)
+
+
 def bare_window() -> float:
     start = time.perf_counter()
     window = QMainWindow()
@@ -56,6 +66,9 @@ def console_window(path: Path) -> float:
     elapsed = time.perf_counter() - start
     rows = max(view.model().rowCount() for view in window.findChildren(QTableView)
                if isinstance(view.model(), MovementTableModel))
+    # Planning starts after the first frame; let it finish so it does not weigh on the
+    # next measurement.
+    _settle_plan(window)
     window.close()
     window.deleteLater()
     store.close()

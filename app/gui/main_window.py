@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -26,6 +26,7 @@ from app.gui.views.new_store_dialog import ask_new_store
 from app.gui.views.site_header import SiteHeader
 
 STORE_FILTER = "MovCon stores (*.db);;All files (*)"
+PLANNING_DELAY_MS = 200
 
 
 class MainWindow(QMainWindow):
@@ -137,7 +138,8 @@ class MainWindow(QMainWindow):
         self.planning = PlanningService(store.path, self)
         self.planning.planned.connect(self.movement_detail.set_plans)
         self.planning.failed.connect(self._planning_failed)
-        self.planning.start()
+        # After the first frame: planning a large store holds the interpreter for seconds.
+        QTimer.singleShot(PLANNING_DELAY_MS, self.planning.start)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setChildrenCollapsible(False)

@@ -53,6 +53,8 @@ class PlanningService(QObject):
         self._stopped = False
 
     def start(self) -> None:
+        if self._stopped:  # the window closed before planning began
+            return
         path = self.store_path
         job = workers.Job(lambda: plan_store(path), self)
         job.done.connect(self._done)

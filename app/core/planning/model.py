@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,8 @@ class Point:
             border_with=rec.get("border_with"))  # fmt: skip
 
 
-@dataclass(frozen=True)
-class PointOnRoute:
+class PointOnRoute(NamedTuple):
+    # A tuple, not a frozen dataclass: route analysis makes hundreds of thousands at once.
     point: Point
     km: float  # distance along the route from its start to the point's projection
     offset_m: float  # how far the point lies from the route line

@@ -20,6 +20,12 @@ def _hm(moment: object) -> str:
     return timefmt.short(moment)[5:] if moment is not None else display.MISSING  # MM-DD HH:MMZ
 
 
+def _amount(raw: object) -> str:
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return display.number(raw)
+    return display.value(raw)
+
+
 class MovementPlanView(QWidget):
     """Shows a MovementPlan; says so when the plan is still being computed or impossible."""
 
@@ -79,8 +85,8 @@ class MovementPlanView(QWidget):
         self.summary.setText("<br>".join(lines))
         self.violations.set_rows([
             [display.number(round(v.km, 1)) if v.km is not None else "", v.point,
-             v.vehicle_type, RULES.get(v.rule, v.rule), display.value(v.limit),
-             display.value(v.value)] for v in plan.violations])  # fmt: skip
+             v.vehicle_type, RULES.get(v.rule, v.rule), _amount(v.limit),
+             _amount(v.value)] for v in plan.violations])  # fmt: skip
         self.conflicts.set_rows([
             [f"{_hm(c.start)} – {timefmt.short(c.end)[11:]}", c.point,
              ", ".join(names.get(m, m) for m in c.movements if m != plan.movement_id)
