@@ -60,6 +60,7 @@ class MovementPlanView(QWidget):
             inner.addWidget(table, 1)
             sections.addWidget(box)
         sections.setStretchFactor(2, 3)
+        self.sections = sections
         layout.addWidget(self.summary)
         layout.addWidget(sections, 1)
 
@@ -96,3 +97,14 @@ class MovementPlanView(QWidget):
         self.march.set_rows([
             [str(r.serial), r.point, display.number(round(r.km, 1)), _hm(r.head_arrive),
              _hm(r.tail_clear)] for r in plan.forecast.rows])  # fmt: skip
+        self._share_height()
+
+    def _share_height(self) -> None:
+        """Give the short lists what they need (up to six rows) and the march table the rest."""
+        line = self.march.table.verticalHeader().defaultSectionSize()
+        wanted = []
+        for table in (self.violations, self.conflicts):
+            rows = min(table.row_count, 6)
+            wanted.append(line * (rows + 2) if rows else line * 3)
+        total = sum(self.sections.sizes()) or 600
+        self.sections.setSizes([*wanted, max(total - sum(wanted), line * 4)])
