@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -42,3 +45,35 @@ def store(tmp_path: Path, _template_store: Path):
     s = Store.open(path)
     yield s
     s.close()
+
+
+# The demo exercise as the tests see it: fixed dates, "now" on its second day.
+DEMO_START = datetime(2026, 6, 8, tzinfo=timezone.utc)
+DEMO_NOW = datetime(2026, 6, 9, 11, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="session")
+def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo store, written once per run: read it, or copy it (`demo_copy`) to write."""
+    from app.core import demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    demo.write(path, start=DEMO_START, now=DEMO_NOW)
+    return path
+
+
+@pytest.fixture
+def demo_copy(demo_path: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo store that a test may change."""
+    path = tmp_path / "demo.db"
+    shutil.copy(demo_path, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def demo(demo_path: Path) -> Iterator[Store]:  # noqa: F821 - imported lazily
+    """The demo store, opened for reading."""
+    from app.core.store import Store
+
+    with Store.open(demo_path) as store:
+        yield store

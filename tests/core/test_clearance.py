@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import pytest
-
-from app.core.demo import write
 from app.core.planning.clearance import ALL_VEHICLES, Closure, check, closures_in
 from app.core.planning.model import Point, PointOnRoute, RouteAnalysis
 from app.core.planning.network import Network
 from app.core.planning.route import analyse
 from app.core.store import Store
 
-START = datetime(2026, 6, 8, tzinfo=timezone.utc)
-NOW = datetime(2026, 6, 9, 11, 0, tzinfo=timezone.utc)
 T0 = datetime(2026, 6, 10, 8, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    path = tmp_path_factory.mktemp("demo") / "d.db"
-    write(path, start=START, now=NOW)
-    store = Store.open(path)
-    yield store
-    store.close()
+
 
 
 def vehicle(name: str, **values: Any) -> dict[str, Any]:

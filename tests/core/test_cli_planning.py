@@ -1,23 +1,11 @@
 """The planning commands: plan, conflicts and suggest, on the demo exercise."""
 
 import json
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from app.cli import main
-from app.core import demo
-
-START = datetime(2026, 6, 8, tzinfo=timezone.utc)
-NOW = datetime(2026, 6, 9, 11, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("plan") / "demo.db"
-    demo.write(path, start=START, now=NOW)
-    return path
 
 
 def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> object:
@@ -30,10 +18,10 @@ def movement_id(capsys: pytest.CaptureFixture[str], db: Path, name: str) -> str:
     return next(r["id"] for r in rows if r["name"] == name)
 
 
-def test_plan_json_has_the_documented_keys(demo_db: Path,
+def test_plan_json_has_the_documented_keys(demo_path: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
-    het = movement_id(capsys, demo_db, "Heavy armour to Ādaži (HET)")
-    plan = run_json(capsys, "--db", str(demo_db), "plan", het, "--json")
+    het = movement_id(capsys, demo_path, "Heavy armour to Ādaži (HET)")
+    plan = run_json(capsys, "--db", str(demo_path), "plan", het, "--json")
     assert {"length_km", "nations", "crossings", "critical_points", "violations",
             "march_table"} <= set(plan)
     assert plan["nations"] == ["PL", "LT", "LV"]
@@ -48,10 +36,10 @@ def test_plan_json_has_the_documented_keys(demo_db: Path,
     assert kms == sorted(kms) and plan["length_km"] >= kms[-1] > 0
 
 
-def test_conflicts_and_an_applied_suggestion(demo_db: Path, tmp_path: Path,
+def test_conflicts_and_an_applied_suggestion(demo_path: Path, tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "copy.db"
-    db.write_bytes(demo_db.read_bytes())
+    db.write_bytes(demo_path.read_bytes())
     before = run_json(capsys, "--db", str(db), "conflicts", "--json")
     assert all(set(c) >= {"point", "movements", "start", "end", "reason"} for c in before)
     troop = movement_id(capsys, db, "Stryker troop to Ādaži")

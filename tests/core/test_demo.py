@@ -1,5 +1,5 @@
 import itertools
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -9,18 +9,8 @@ from app.core import geography
 from app.core.demo import write
 from app.core.domain.vocabulary import PERMIT_STATUSES
 from app.core.store import Store
-
-START = datetime(2026, 6, 8, tzinfo=timezone.utc)
-NOW = datetime(2026, 6, 9, 11, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    write(path, start=START, now=NOW)
-    store = Store.open(path)
-    yield store
-    store.close()
+from tests.conftest import DEMO_NOW as NOW
+from tests.conftest import DEMO_START as START
 
 
 def test_enough_movements_nations_and_days(demo: Store) -> None:

@@ -2,35 +2,28 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from app.core import demo, timefmt
+from app.core import timefmt
 from app.core.planning import planner as planner_module
 from app.core.planning.model import Conflict
 from app.core.planning.planner import Planner
 from app.core.store import Store
+from tests.conftest import DEMO_START as START
 
-START = datetime(2026, 6, 8, tzinfo=timezone.utc)
-NOW = datetime(2026, 6, 9, 11, tzinfo=timezone.utc)
 BUDZISKO = "Budzisko – Kalvarija"
 
 
-@pytest.fixture(scope="module")
-def _demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "d.db"
-    demo.write(path, start=START, now=NOW)
-    return path
+
 
 
 @pytest.fixture
-def store(tmp_path: Path, _demo: Path) -> Iterator[Store]:
-    shutil.copy(_demo, tmp_path / "d.db")
-    with Store.open(tmp_path / "d.db") as s:
+def store(demo_copy: Path) -> Iterator[Store]:
+    with Store.open(demo_copy) as s:
         yield s
 
 

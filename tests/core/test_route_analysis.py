@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import random
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from app.core import geography
-from app.core.demo import write
 from app.core.geography import GEOD
 from app.core.planning.model import Point
 from app.core.planning.network import Network
 from app.core.planning.route import analyse, analyse_many, land_problem
 from app.core.store import Store
-
-START = datetime(2026, 6, 8, tzinfo=timezone.utc)
-NOW = datetime(2026, 6, 9, 11, 0, tzinfo=timezone.utc)
 
 
 @dataclass
@@ -48,13 +42,7 @@ def ref(tmp_path_factory: pytest.TempPathFactory, _template_store: Path) -> Refe
                      {r["id"]: r["key"] for r in records})  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    write(path, start=START, now=NOW)
-    store = Store.open(path)
-    yield store
-    store.close()
+
 
 
 def crossing_keys(ref: Reference, analysis) -> list[str | None]:

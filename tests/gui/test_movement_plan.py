@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from app.core import demo
 from app.core.store import Store
 from app.gui.main_window import MainWindow
 
 
-def test_the_selected_movement_shows_its_plan(tmp_path: Path, qtbot: QtBot) -> None:
-    path = tmp_path / "demo.db"
-    demo.write(path, start=datetime(2026, 6, 8, tzinfo=timezone.utc),
-               now=datetime(2026, 6, 9, 11, tzinfo=timezone.utc))
-    store = Store.open(path)
+def test_the_selected_movement_shows_its_plan(demo_copy: Path, qtbot: QtBot) -> None:
+    store = Store.open(demo_copy)
     window = MainWindow(store)
     qtbot.addWidget(window)
     window.show()
