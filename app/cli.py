@@ -362,6 +362,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--apply", action="store_true", help="write the suggested departure")
     p.set_defaults(func=_cmd_suggest)
 
+    from app.cli_sync import add_commands
+
+    add_commands(sub)
+
     p = sub.add_parser("history", help="every change to a record")
     p.add_argument("id", metavar="ID")
     p.set_defaults(func=_cmd_history)

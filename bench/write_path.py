@@ -46,7 +46,7 @@ def run(repeat: int = 1500) -> tuple[str, dict[str, float]]:
             conn.execute(sql, row)
             conn.execute("COMMIT")
 
-        log_sql = "INSERT INTO change_log VALUES (?, ?, ?, ?, ?, ?, ?)"
+        log_sql = "INSERT INTO change_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
         floor_seq = iter(range(10**9, 2 * 10**9))
 
         def floor_insert() -> None:
@@ -55,7 +55,8 @@ def run(repeat: int = 1500) -> tuple[str, dict[str, float]]:
             record_id = new_id()
             row = [record_id] + [codec.to_column(MOVEMENTS.by_name[n].kind, values.get(n))
                                  for n in names]  # fmt: skip
-            logged = [(1, next(floor_seq), 0, "movements", record_id, n, codec.to_log(values[n]))
+            logged = [(1, next(floor_seq), 0, "movements", record_id, n,
+                       codec.to_log(values[n]), 0)
                       for n in names if values.get(n) is not None]  # fmt: skip
             conn.execute("BEGIN IMMEDIATE")
             conn.execute(sql, row)

@@ -97,7 +97,49 @@ def _v2(conn: sqlite3.Connection) -> None:
     conn.execute('ALTER TABLE movements ADD COLUMN "halts" TEXT')
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
+def _v3(conn: sqlite3.Connection) -> None:
+    """Sync through bundles: site keys, sealed batches, vectors, peers, conflicts, held."""
+    # The stamp of the value a change replaced (0: none): tells a conflict (made without
+    # knowing the other value) from a sequence of edits.
+    conn.execute("ALTER TABLE change_log ADD COLUMN base INTEGER NOT NULL DEFAULT 0")
+    conn.execute("ALTER TABLE sites ADD COLUMN public_key BLOB")
+    conn.execute("ALTER TABLE sites ADD COLUMN trusted_at TEXT")
+    conn.execute("CREATE TABLE site_secret (site_id TEXT PRIMARY KEY, private_key BLOB NOT NULL)"
+                 " WITHOUT ROWID")
+    # Batches as their origin sealed and signed them, kept verbatim so they can be relayed.
+    conn.execute("CREATE TABLE batches (origin INTEGER NOT NULL, first_seq INTEGER NOT NULL,"
+                 " last_seq INTEGER NOT NULL, hash TEXT NOT NULL, prev_hash TEXT NOT NULL,"
+                 " body BLOB NOT NULL, signature BLOB NOT NULL, PRIMARY KEY (origin, first_seq))"
+                 " WITHOUT ROWID")
+    # Highest sequence held without a gap, per origin (what this store holds).
+    conn.execute("CREATE TABLE vector (origin INTEGER PRIMARY KEY, contiguous INTEGER NOT NULL)")
+    # What each other site is known to hold (from its last bundle), and the exchanges.
+    conn.execute("CREATE TABLE peers (site_id TEXT PRIMARY KEY, nation TEXT, name TEXT,"
+                 " vector TEXT NOT NULL DEFAULT '{}', last_received_bundle TEXT,"
+                 " last_received_at TEXT)")
+    conn.execute("CREATE TABLE sent (nation TEXT PRIMARY KEY, bundle_id TEXT, sent_at TEXT,"
+                 " changes INTEGER)")
+    conn.execute("CREATE TABLE bundles_seen (bundle_id TEXT PRIMARY KEY, sender TEXT,"
+                 " received_at TEXT, summary TEXT)")
+    # Values that lost a concurrent edit, for review (both changes stay in the log).
+    conn.execute("CREATE TABLE conflicts (id INTEGER PRIMARY KEY, tbl TEXT NOT NULL,"
+                 " row_id TEXT NOT NULL, field TEXT NOT NULL, loser_origin INTEGER NOT NULL,"
+                 " loser_seq INTEGER NOT NULL, winner_origin INTEGER NOT NULL,"
+                 " winner_seq INTEGER NOT NULL, detected_at TEXT NOT NULL, resolved_at TEXT,"
+                 " resolution TEXT)")
+    conn.execute("CREATE INDEX conflicts_open ON conflicts (resolved_at, row_id)")
+    # Changes stamped too far ahead of this laptop's clock: kept, not applied, for review.
+    conn.execute("CREATE TABLE held (origin INTEGER NOT NULL, seq INTEGER NOT NULL,"
+                 " hlc INTEGER NOT NULL, tbl TEXT NOT NULL, row_id TEXT NOT NULL,"
+                 " field TEXT NOT NULL, value TEXT, base INTEGER NOT NULL, reason TEXT,"
+                 " held_at TEXT, PRIMARY KEY (origin, seq)) WITHOUT ROWID")
+    conn.execute("DROP VIEW changes")
+    conn.execute("CREATE VIEW changes AS SELECT s.site_id AS origin, c.seq, c.hlc, c.tbl,"
+                 " c.row_id, c.field, c.value, c.base FROM change_log c"
+                 " JOIN sites s ON s.site_no = c.origin")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

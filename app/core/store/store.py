@@ -132,8 +132,10 @@ class Store:
         return self._context
 
     def forget_cached(self) -> None:
+        """Drop what this connection remembers of the store (after a rollback or a merge)."""
         self._context = None
         self._site_nos.clear()
+        self._tail = None
 
     # -- reading ------------------------------------------------------------------------
     def get(self, table_name: str, record_id: str, include_deleted: bool = False,

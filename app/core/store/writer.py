@@ -42,7 +42,7 @@ class Writer:
         self._origin_no = 0
         self._clock = clock
         self._seq = 0
-        self._log_rows: list[tuple[int, int, int, str, str, str, str]] = []
+        self._log_rows: list[tuple[int, int, int, str, str, str, str, int]] = []
         self.changes: list[Change] = []
 
     # -- transaction --------------------------------------------------------------------
@@ -97,7 +97,7 @@ class Writer:
             if column is not None:
                 # JSON columns already hold the log's encoding; don't encode twice.
                 logged = column if f.kind in JSON_KINDS else codec.to_log(clean[f.name])
-                self._log(spec, record_id, f.name, None, clean[f.name], stamp, logged)
+                self._log(spec, record_id, f.name, None, clean[f.name], stamp, 0, logged)
         return record_id
 
     def update(self, table_name: str, record_id: str, values: Mapping[str, Any]) -> list[str]:
@@ -113,8 +113,10 @@ class Writer:
             f'UPDATE "{table_name}" SET {assignments} WHERE id = ?',
             [codec.to_column(spec.by_name[n].kind, clean[n]) for n in changed] + [record_id])
         stamp = self._clock.tick()
+        bases = self._bases(record_id)
         for name in changed:
-            self._log(spec, record_id, name, current.get(name), clean[name], stamp)
+            self._log(spec, record_id, name, current.get(name), clean[name], stamp,
+                      bases.get(name, 0))
         return changed
 
     def delete(self, table_name: str, record_id: str) -> None:
@@ -135,7 +137,8 @@ class Writer:
             return
         self._conn.execute(f'UPDATE "{table_name}" SET deleted = ? WHERE id = ?',
                            (int(deleted), record_id))
-        self._log(spec, record_id, "deleted", current["deleted"], deleted, self._clock.tick())
+        self._log(spec, record_id, "deleted", current["deleted"], deleted, self._clock.tick(),
+                  self._bases(record_id).get("deleted", 0))
 
     def _require(self, spec: Table, record_id: str) -> dict[str, Any]:
         current = self._store.get(spec.name, record_id)
@@ -143,18 +146,25 @@ class Writer:
             raise validation.ValidationError("id", f"no {spec.label.lower()} with id {record_id}")
         return current
 
+    def _bases(self, record_id: str) -> dict[str, int]:
+        """The stamp of each field's current value: what an edit replaces (for sync)."""
+        self._flush_log()  # this transaction's own earlier changes count too
+        return dict(self._conn.execute(
+            "SELECT field, max(hlc) FROM change_log WHERE row_id = ? GROUP BY field",
+            (record_id,)).fetchall())
+
     def _log(self, spec: Table, record_id: str, name: str, old: Any, new: Any,
-             stamp: int, logged: str | None = None) -> None:
+             stamp: int, base: int, logged: str | None = None) -> None:
         self._seq += 1
         self._log_rows.append((self._origin_no, self._seq, stamp, spec.name, record_id, name,
-                               codec.to_log(new) if logged is None else logged))
+                               codec.to_log(new) if logged is None else logged, base))
         self.changes.append(Change(spec.name, record_id, name, old, new, self._seq, stamp))
         if len(self._log_rows) >= 500:
             self._flush_log()
 
     def _flush_log(self) -> None:
         if self._log_rows:
-            self._conn.executemany("INSERT INTO change_log VALUES (?, ?, ?, ?, ?, ?, ?)",
+            self._conn.executemany("INSERT INTO change_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                                    self._log_rows)
             self._log_rows.clear()
 

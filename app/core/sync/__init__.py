@@ -1,0 +1,1 @@
+"""Sync between stores through bundle files: site keys, the bundle container, merge, exchange."""

@@ -1,0 +1,755 @@
+"""The bundle container: one ZIP file of signed change batches, carried between stores.
+
+A bundle holds a format marker, a manifest signed by the sender, and batches of changes,
+each signed by the site where the changes were made (its origin) and relayed unchanged by
+any site in between. `read_bundle` verifies everything before it returns anything; the
+exact layout is in resources/docs/bundle-format.md.
+
+The ZIP is a strict profile: `read_bundle` parses it itself and refuses any byte that the
+writer would not have put there. A general ZIP reader ignores most header fields (versions,
+times, attributes, the local copies of the directory), so a flipped byte there would pass.
+Every other byte is covered by a hash in the signed manifest, including the deflated data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import struct
+import zipfile
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from app.core import timefmt
+from app.core.sync import keys
+from app.core.sync.keys import NAME_RE, NATION_RE, SITE_ID_RE
+
+FORMAT = 1
+GENESIS = "0" * 64
+MARKER_NAME = "movcon-bundle"
+MARKER = b"MovCon bundle 1\n"
+MANIFEST_NAME = "manifest.json"
+SIGNATURE_NAME = "manifest.sig"
+
+# Limits against zip bombs and absurd files. The directory count stays below ZIP64's 65535.
+MAX_MEMBERS = 20_000
+MAX_TOTAL_SIZE = 2 * 1024**3  # all members, uncompressed
+MAX_FILE_SIZE = MAX_TOTAL_SIZE + MAX_TOTAL_SIZE // 64  # deflate may grow random data a little
+MAX_MANIFEST_SIZE = 64 * 1024**2
+MAX_INT = (1 << 63) - 1  # SQLite's INTEGER
+
+Change = tuple[int, int, str, str, str, str | None, int]
+
+# -- the ZIP profile -----------------------------------------------------------------------
+_LOCAL = struct.Struct("<4sHHHHHIIIHH")
+_CENTRAL = struct.Struct("<4sBBHHHHHIIIHHHHHII")
+_END = struct.Struct("<4sHHHHIIH")
+_LOCAL_SIG, _CENTRAL_SIG, _END_SIG = b"PK\x03\x04", b"PK\x01\x02", b"PK\x05\x06"
+_VERSION = 20  # ZIP 2.0: deflate, no ZIP64
+_UNIX = 3
+_DOS_TIME, _DOS_DATE = 0, (1 << 5) | 1  # 1980-01-01 00:00: times carry no meaning here
+_EXTERNAL_ATTR = 0o100644 << 16  # a regular file, rw-r--r--
+_STORED, _DEFLATED = zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED
+_MARKER_PREFIX = _LOCAL.pack(_LOCAL_SIG, _VERSION, 0, _STORED, _DOS_TIME, _DOS_DATE,
+                             zlib.crc32(MARKER), len(MARKER), len(MARKER), len(MARKER_NAME),
+                             0) + MARKER_NAME.encode() + MARKER
+_MARKER_RE = re.compile(rb"MovCon bundle ([1-9][0-9]{0,5})\n")
+
+_HASH_RE = re.compile(r"[0-9a-f]{64}")
+_SEQ = r"[1-9][0-9]{0,18}"
+_BATCH_MEMBER_RE = re.compile(rf"batches/([A-Za-z0-9][A-Za-z0-9_-]{{0,99}})/({_SEQ})-({_SEQ})"
+                              r"\.(json|sig)")
+_CREATED_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z")
+_BODY_KEYS = frozenset({"format", "origin", "first_seq", "last_seq", "prev_hash", "changes"})
+
+
+class BundleError(Exception):
+    """A bundle that cannot be written or must be refused; the message is one line."""
+
+
+def _sha256(data: bytes | memoryview) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _is_int(value: object, low: int = 0, high: int = MAX_INT) -> bool:
+    return type(value) is int and low <= value <= high  # bool is not a number here
+
+
+def canonical_json(obj: Any) -> bytes:
+    """The one byte form of a batch body: sorted keys, no spaces, UTF-8 unescaped."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, sort_keys=True).encode()
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise ValueError("a key appears twice in one object")
+    return out
+
+
+def _loads(data: bytes) -> Any:
+    """Strict JSON: UTF-8, no NaN or Infinity, no repeated keys. Raises ValueError."""
+    try:
+        return json.loads(data.decode("utf-8"), object_pairs_hook=_unique_keys,
+                          parse_constant=_no_constant)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
+# One decoder for all: json.loads with options builds a new one on every call.
+_VALUE_DECODER = json.JSONDecoder(parse_constant=_no_constant)
+
+
+def _valid_json_text(text: str) -> bool:
+    try:
+        _VALUE_DECODER.decode(text)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
+def _change_problem(item: object, seq: int) -> str | None:
+    """Why `item` is not change number `seq` of a batch, or None."""
+    if not isinstance(item, (list, tuple)) or len(item) != 7:
+        return f"change {seq} is not a list of 7 items"
+    number, hlc, table, row_id, field_name, value, base = item
+    if number != seq or not _is_int(number):
+        return f"change {number!r:.40} is out of sequence (expected {seq})"
+    if not _is_int(hlc) or not _is_int(base):
+        return f"change {seq}: its stamps are not integers from 0 to 2^63-1"
+    if not (isinstance(table, str) and isinstance(row_id, str) and isinstance(field_name, str)
+            and table and row_id and field_name):
+        return f"change {seq}: table, row id and field must be non-empty text"
+    if value is not None and not (isinstance(value, str) and _valid_json_text(value)):
+        return f"change {seq}: its value is not JSON text"
+    return None
+
+
+# -- batches -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Batch:
+    """Consecutive changes of one origin, as that origin sealed and signed them.
+
+    `body` is the canonical JSON of the changes and `signature` the origin's Ed25519
+    signature of it; both travel unchanged through relays.
+    """
+
+    origin: str
+    first_seq: int
+    last_seq: int
+    prev_hash: str
+    body: bytes = field(repr=False)
+    signature: bytes = field(repr=False)
+
+    @cached_property
+    def hash(self) -> str:
+        """SHA-256 (hex) of the body: the next batch of the origin names it as prev_hash."""
+        return _sha256(self.body)
+
+    @property
+    def member(self) -> str:
+        """The body's member name in a bundle (the signature's ends in .sig)."""
+        return f"batches/{self.origin}/{self.first_seq}-{self.last_seq}.json"
+
+    def changes(self) -> list[Change]:
+        """The changes, (seq, hlc, table, row_id, field, value_json_text, base_hlc) each.
+
+        Raises BundleError if the body is not exactly the canonical encoding of a batch
+        that agrees with this object's origin, seqs and prev_hash.
+        """
+        return list(self._parsed)
+
+    @cached_property
+    def _parsed(self) -> tuple[Change, ...]:
+        def bad(why: str) -> BundleError:
+            return BundleError(f"batch {self.member} is malformed: {why}")
+
+        try:
+            doc = _loads(self.body)
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise bad(f"not JSON ({exc})") from None
+        if not isinstance(doc, dict) or set(doc) != _BODY_KEYS:
+            raise bad(f"its keys must be {', '.join(sorted(_BODY_KEYS))}")
+        if doc["format"] != FORMAT or not _is_int(doc["format"]):
+            raise bad(f"format {doc['format']!r:.20} (this MovCon reads {FORMAT})")
+        for key in ("origin", "first_seq", "last_seq", "prev_hash"):
+            if doc[key] != getattr(self, key) or type(doc[key]) is not type(getattr(self, key)):
+                raise bad(f"its {key} {doc[key]!r:.80} disagrees with the manifest")
+        changes = doc["changes"]
+        if not isinstance(changes, list) or len(changes) != self.last_seq - self.first_seq + 1:
+            raise bad(f"it must hold changes {self.first_seq} to {self.last_seq}")
+        for seq, item in enumerate(changes, self.first_seq):
+            problem = _change_problem(item, seq)
+            if problem:
+                raise bad(problem)
+        try:
+            canonical = canonical_json(doc) == self.body
+        except UnicodeEncodeError:  # a lone surrogate escaped in the JSON
+            canonical = False
+        if not canonical:
+            raise bad("not in canonical form")
+        return tuple(tuple(c) for c in changes)  # type: ignore[misc]
+
+
+def make_batch(origin: str, first_seq: int, prev_hash: str, changes: Sequence[Sequence[Any]],
+               private_key: bytes) -> Batch:
+    """Seal `changes` (contiguous from `first_seq`) of site `origin` into a signed batch.
+
+    `prev_hash` is the hash of the origin's previous batch, GENESIS for its first.
+    Raises ValueError for changes that do not make a valid batch.
+    """
+    if not SITE_ID_RE.fullmatch(origin):
+        raise ValueError(f"bad origin site id {origin!r}")
+    if not _is_int(first_seq, 1) or not changes:
+        raise ValueError("a batch holds at least one change, numbered from 1")
+    if not _HASH_RE.fullmatch(prev_hash) or (first_seq == 1) != (prev_hash == GENESIS):
+        raise ValueError(f"prev_hash {prev_hash!r}: GENESIS exactly for first_seq 1, "
+                         "else the hash of the previous batch")
+    rows = []
+    for seq, change in enumerate(changes, first_seq):
+        problem = _change_problem(change, seq)
+        if problem:
+            raise ValueError(problem)
+        rows.append(list(change))
+    last_seq = first_seq + len(rows) - 1
+    try:
+        body = canonical_json({"format": FORMAT, "origin": origin, "first_seq": first_seq,
+                               "last_seq": last_seq, "prev_hash": prev_hash, "changes": rows})
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"a change holds text that is not valid Unicode ({exc})") from None
+    return Batch(origin, first_seq, last_seq, prev_hash, body, keys.sign(private_key, body))
+
+
+# -- the manifest --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Member:
+    """A member other than the marker and the manifest: sizes and hashes of its bytes.
+
+    `sha256` is of the content; `raw_sha256` of the bytes as they lie in the ZIP (the
+    deflated stream), so that no byte of the file escapes the manifest's signature.
+    """
+
+    name: str
+    size: int
+    sha256: str
+    raw_sha256: str
+
+
+@dataclass(frozen=True)
+class BatchEntry:
+    """A batch as the manifest lists it; `member` is its body, `member` with .sig its signature."""
+
+    member: str
+    origin: str
+    first_seq: int
+    last_seq: int
+    hash: str
+    prev_hash: str
+
+    @property
+    def signature_member(self) -> str:
+        return self.member.removesuffix(".json") + ".sig"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a bundle holds, who sent it and for whom; signed by the sender.
+
+    `vector` is what the sender holds: per origin site, the highest seq held without a gap.
+    `sites` maps every origin in the bundle (and often the sender) to {"nation", "name"},
+    nation "" when unknown, so that messages can name sites. `batches` are in the order to
+    apply; `members` lists every member except the marker, the manifest and its signature.
+    """
+
+    bundle_id: str
+    sender_site: str
+    sender_nation: str
+    sender_name: str
+    recipients: tuple[str, ...]
+    created_at: str  # ISO 8601 UTC, e.g. 2026-03-02T14:30:00Z
+    schema_version: int
+    vector: dict[str, int]
+    sites: dict[str, dict[str, str]]
+    members: tuple[Member, ...]
+    batches: tuple[BatchEntry, ...]
+    format: int = FORMAT
+
+    @property
+    def created(self) -> datetime:
+        return timefmt.parse_utc(self.created_at)
+
+    def site_label(self, site_id: str) -> str:
+        """'site <id> (<name>, <nation>)' for messages."""
+        info = self.sites.get(site_id)
+        if site_id == self.sender_site and info is None:
+            info = {"nation": self.sender_nation, "name": self.sender_name}
+        if info is None:
+            return f"site {site_id}"
+        return f"site {site_id} ({info['name'] or '?'}, {info['nation'] or '?'})"
+
+    def to_json(self) -> bytes:
+        doc = {
+            "format": self.format, "bundle_id": self.bundle_id,
+            "sender": {"site_id": self.sender_site, "nation": self.sender_nation,
+                       "name": self.sender_name},
+            "recipients": list(self.recipients), "created_at": self.created_at,
+            "schema_version": self.schema_version, "vector": self.vector, "sites": self.sites,
+            "members": [asdict(m) for m in self.members],
+            "batches": [asdict(b) for b in self.batches],
+        }
+        return (json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Manifest:
+        """Parse and check every field's shape; raises BundleError naming the bad key."""
+        try:
+            doc = _loads(data)
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise BundleError(f"malformed manifest: not JSON ({exc})") from None
+        if not isinstance(doc, dict):
+            raise BundleError("malformed manifest: not a JSON object")
+        if "format" in doc and doc["format"] != FORMAT:
+            fmt = doc["format"]
+            if _is_int(fmt) and fmt > FORMAT:
+                raise BundleError(f"unknown bundle format {fmt} (this MovCon reads format "
+                                  f"{FORMAT}): upgrade MovCon to import it")
+            raise BundleError(f"unknown bundle format {fmt!r:.20}")
+        _keys(doc, "", ("format", "bundle_id", "sender", "recipients", "created_at",
+                        "schema_version", "vector", "sites", "members", "batches"))
+        _check(SITE_ID_RE.fullmatch(_str(doc["bundle_id"])), "bundle_id", "is not a valid id")
+        sender = doc["sender"]
+        _keys(sender, "sender.", ("site_id", "nation", "name"))
+        _check(SITE_ID_RE.fullmatch(_str(sender["site_id"])), "sender.site_id", "is not valid")
+        _check(NATION_RE.fullmatch(_str(sender["nation"])), "sender.nation", "is not ISO alpha-2")
+        _check(NAME_RE.fullmatch(_str(sender["name"])), "sender.name", "is not a valid name")
+        recipients = doc["recipients"]
+        _check(isinstance(recipients, list) and recipients
+               and all(NATION_RE.fullmatch(_str(n)) for n in recipients)
+               and len(set(recipients)) == len(recipients),
+               "recipients", "must be distinct ISO alpha-2 nation codes, at least one")
+        created = _str(doc["created_at"])
+        _check(_CREATED_RE.fullmatch(created) and _valid_time(created), "created_at",
+               "is not an ISO 8601 UTC time such as 2026-03-02T14:30:00Z")
+        _check(_is_int(doc["schema_version"], 1), "schema_version", "is not a positive integer")
+        vector = doc["vector"]
+        _check(isinstance(vector, dict) and all(
+            SITE_ID_RE.fullmatch(k) and _is_int(v) for k, v in vector.items()),
+            "vector", "must map site ids to sequence numbers")
+        sites = doc["sites"]
+        _check(isinstance(sites, dict), "sites", "is not an object")
+        for site_id, info in sites.items():
+            where = f"sites.{site_id}"
+            _check(SITE_ID_RE.fullmatch(site_id), where, "is not a valid site id")
+            _keys(info, where + ".", ("nation", "name"))
+            _check(NATION_RE.fullmatch(_str(info["nation"])) or info["nation"] == "",
+                   where + ".nation", "is not ISO alpha-2")
+            _check(NAME_RE.fullmatch(_str(info["name"])), where + ".name", "is not a valid name")
+        members = doc["members"]
+        _check(isinstance(members, list), "members", "is not a list")
+        for i, m in enumerate(members):
+            where = f"members[{i}]"
+            _keys(m, where + ".", ("name", "size", "sha256", "raw_sha256"))
+            _check(_BATCH_MEMBER_RE.fullmatch(_str(m["name"])), where + ".name",
+                   "is not a batch member name")
+            _check(_is_int(m["size"], 0, MAX_TOTAL_SIZE), where + ".size", "is not a size")
+            for key in ("sha256", "raw_sha256"):
+                _check(_HASH_RE.fullmatch(_str(m[key])), f"{where}.{key}", "is not a SHA-256")
+        batches = doc["batches"]
+        _check(isinstance(batches, list), "batches", "is not a list")
+        for i, b in enumerate(batches):
+            where = f"batches[{i}]"
+            _keys(b, where + ".", ("member", "origin", "first_seq", "last_seq", "hash",
+                                   "prev_hash"))
+            _check(SITE_ID_RE.fullmatch(_str(b["origin"])), where + ".origin", "is not valid")
+            _check(_is_int(b["first_seq"], 1) and _is_int(b["last_seq"], 1)
+                   and b["first_seq"] <= b["last_seq"], where + ".first_seq",
+                   "and last_seq must be sequence numbers, first <= last")
+            expected = f"batches/{b['origin']}/{b['first_seq']}-{b['last_seq']}.json"
+            _check(b["member"] == expected, where + ".member", f"is not {expected}")
+            for key in ("hash", "prev_hash"):
+                _check(_HASH_RE.fullmatch(_str(b[key])), f"{where}.{key}", "is not a SHA-256")
+            _check((b["first_seq"] == 1) == (b["prev_hash"] == GENESIS), where + ".prev_hash",
+                   "must be GENESIS exactly for first_seq 1")
+        return cls(
+            bundle_id=doc["bundle_id"], sender_site=sender["site_id"],
+            sender_nation=sender["nation"], sender_name=sender["name"],
+            recipients=tuple(recipients), created_at=created,
+            schema_version=doc["schema_version"], vector=dict(vector),
+            sites={k: {"nation": v["nation"], "name": v["name"]} for k, v in sites.items()},
+            members=tuple(Member(**m) for m in members),
+            batches=tuple(BatchEntry(**b) for b in batches))
+
+    def check_consistency(self) -> None:
+        """Cross-field rules: members are exactly the batches' files, chains hold in order."""
+        names = [m.name for m in self.members]
+        if len(set(names)) != len(names):
+            raise BundleError("malformed manifest: a member is listed twice")
+        wanted = [n for b in self.batches for n in (b.member, b.signature_member)]
+        if len(set(wanted)) != len(wanted):
+            raise BundleError("malformed manifest: a batch is listed twice")
+        for name in sorted(set(wanted) ^ set(names)):
+            why = "is not listed in members" if name in wanted else "belongs to no batch"
+            raise BundleError(f"malformed manifest: member {name} {why}")
+        last: dict[str, BatchEntry] = {}
+        for b in self.batches:
+            if b.origin not in self.sites:
+                raise BundleError(f"malformed manifest: sites lacks origin {b.origin}")
+            before = last.get(b.origin)
+            if before is not None and (b.first_seq != before.last_seq + 1
+                                       or b.prev_hash != before.hash):
+                raise BundleError(f"batch {b.member} does not follow {before.member} "
+                                  f"of {self.site_label(b.origin)}: altered or misordered")
+            last[b.origin] = b
+
+
+def _str(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _valid_time(text: str) -> bool:
+    try:
+        timefmt.parse_utc(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _check(ok: object, key: str, why: str) -> None:
+    if not ok:
+        raise BundleError(f"malformed manifest: '{key}' {why}")
+
+
+def _keys(obj: object, prefix: str, names: Sequence[str]) -> None:
+    if not isinstance(obj, dict):
+        raise BundleError(f"malformed manifest: '{prefix.rstrip('.') or 'manifest'}' "
+                          "is not an object")
+    for name in names:
+        if name not in obj:
+            raise BundleError(f"malformed manifest: missing '{prefix}{name}'")
+    for name in obj:
+        if name not in names:
+            raise BundleError(f"malformed manifest: unknown key '{prefix}{name}'")
+
+
+# -- writing -------------------------------------------------------------------------------
+def write_bundle(path: Path | str, *, bundle_id: str, sender_site: str, sender_nation: str,
+                 sender_name: str, recipients: Sequence[str], created_at: datetime | str,
+                 schema_version: int, vector: Mapping[str, int],
+                 sites: Mapping[str, Mapping[str, str]], batches: Sequence[Batch],
+                 private_key: bytes) -> Manifest:
+    """Write a bundle atomically: the file at `path` is whole, or absent (or as it was).
+
+    Raises ValueError for arguments that would not make a valid bundle, and BundleError
+    ("cannot write ...; nothing was written") when the disk fails or the bundle is too big.
+    """
+    path = Path(path)
+    created = created_at if isinstance(created_at, str) else timefmt.iso(created_at)
+
+    def manifest(members: Sequence[Member]) -> Manifest:
+        return Manifest(
+            bundle_id=bundle_id, sender_site=sender_site, sender_nation=sender_nation,
+            sender_name=sender_name, recipients=tuple(recipients), created_at=created,
+            schema_version=schema_version, vector=dict(vector),
+            sites={k: {"nation": v["nation"], "name": v["name"]} for k, v in sites.items()},
+            members=tuple(members),
+            batches=tuple(BatchEntry(b.member, b.origin, b.first_seq, b.last_seq, b.hash,
+                                     b.prev_hash) for b in batches))
+
+    contents = [(n, d) for b in batches
+                for n, d in ((b.member, b.body), (b.member[:-5] + ".sig", b.signature))]
+    # Check with the reader's own rules before touching the disk (raw hashes not known yet).
+    draft = manifest([Member(n, len(d), GENESIS, GENESIS) for n, d in contents])
+    try:
+        checked = Manifest.from_json(draft.to_json())
+        checked.check_consistency()
+    except BundleError as exc:
+        raise ValueError(f"these arguments do not make a valid bundle: {exc}") from None
+    total = sum(len(d) for _, d in contents) + len(draft.to_json())
+    if len(contents) + 3 > MAX_MEMBERS or total > MAX_TOTAL_SIZE:
+        raise BundleError(f"cannot write {path}: a bundle holds at most {MAX_MEMBERS} members "
+                          f"and {MAX_TOTAL_SIZE >> 20} MiB; export less; nothing was written")
+    done: list[Manifest] = []
+
+    def sign_manifest(members: Sequence[Member]) -> bytes:
+        done.append(manifest(members))
+        return done[0].to_json()
+
+    _write_zip(path, contents, sign_manifest, private_key)
+    return done[0]
+
+
+def _write_zip(path: Path, contents: Sequence[tuple[str, bytes]],
+               manifest_of: Callable[[Sequence[Member]], bytes], private_key: bytes) -> None:
+    """Write marker, `contents`, the manifest made from their hashes and its signature."""
+    part = path.with_name(path.name + ".part")
+    try:
+        with open(part, "wb+") as fh:
+            with zipfile.ZipFile(fh, "w", allowZip64=False) as zf:
+                _put(zf, fh, MARKER_NAME, MARKER)
+                members = []
+                for name, data in contents:
+                    raw = _put(zf, fh, name, data)
+                    members.append(Member(name, len(data), _sha256(data), _sha256(raw)))
+                text = manifest_of(members)
+                _put(zf, fh, MANIFEST_NAME, text)
+                _put(zf, fh, SIGNATURE_NAME, keys.sign(private_key, text))
+            if fh.tell() > MAX_FILE_SIZE:
+                raise BundleError(f"cannot write {path}: larger than "
+                                  f"{MAX_FILE_SIZE >> 20} MiB; export less; nothing was written")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(part, path)
+        try:
+            keys.fsync_folder(path.parent)
+        except OSError:
+            with contextlib.suppress(OSError):
+                path.unlink()  # whole, but its rename may not last: keep the message true
+            raise
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            part.unlink()
+        raise BundleError(f"cannot write {path}: {exc.strerror or exc}; nothing was written"
+                          ) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            part.unlink()
+        raise
+
+
+def _put(zf: zipfile.ZipFile, fh: Any, name: str, data: bytes) -> bytes:
+    """Add one member in the bundle's ZIP profile; returns its bytes as they lie in the file."""
+    deflate = name.endswith(".json") and name != MANIFEST_NAME
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = _DEFLATED if deflate else _STORED
+    info.create_system = _UNIX
+    info.external_attr = _EXTERNAL_ATTR
+    zf.writestr(info, data)
+    if not deflate:
+        return data
+    end = fh.tell()
+    fh.seek(info.header_offset + _LOCAL.size + len(name))
+    raw = fh.read(info.compress_size)
+    fh.seek(end)
+    return raw
+
+
+# -- reading -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Entry:
+    name: str
+    method: int
+    crc: int
+    packed_size: int
+    size: int
+    start: int  # of the data, after the local header
+
+
+def read_bundle(path: Path | str, *, public_key_of: Callable[[str], bytes | None],
+                our_nation: str, max_schema: int) -> tuple[Manifest, list[Batch]]:
+    """Verify the whole bundle at `path`; return its manifest and batches in apply order.
+
+    Raises BundleError with one line naming the first problem found. The caller still
+    chains each origin's first batch here to what its store holds (GENESIS for seq 1).
+    """
+    path = Path(path)
+    blob = _read_file(path)
+    entries = _parse_zip(blob, path.name)
+    view = memoryview(blob)
+    for name in (MANIFEST_NAME, SIGNATURE_NAME):
+        if name not in entries:
+            raise BundleError(f"{path.name} is damaged: it has no {name}")
+        if entries[name].method != _STORED or entries[name].size > MAX_MANIFEST_SIZE:
+            raise BundleError(f"{path.name} is damaged: {name} is not as MovCon writes it")
+    text = _content(view, entries[MANIFEST_NAME],
+                    f"{path.name} is damaged: {MANIFEST_NAME} fails its CRC-32 check")
+    signature = _content(view, entries[SIGNATURE_NAME],
+                         f"{path.name} is damaged: {SIGNATURE_NAME} fails its CRC-32 check")
+    manifest = Manifest.from_json(text)
+
+    sender_key = public_key_of(manifest.sender_site)
+    if sender_key is not None and not keys.verify(sender_key, signature, text):
+        raise BundleError(f"the manifest signature of {path.name} does not verify with the key "
+                          f"of {manifest.site_label(manifest.sender_site)}: altered or damaged")
+    if manifest.schema_version > max_schema:
+        raise BundleError(f"{path.name} was made by a newer MovCon (schema "
+                          f"{manifest.schema_version}; this one reads up to {max_schema}): "
+                          "upgrade MovCon to import it")
+    if our_nation not in manifest.recipients:
+        raise BundleError(f"bundle is for {', '.join(manifest.recipients)}; this store belongs "
+                          f"to {our_nation}")
+    if sender_key is None:
+        raise BundleError(f"unknown sender: {manifest.site_label(manifest.sender_site)}; "
+                          "import its key with 'movcon keys import'")
+    manifest.check_consistency()
+
+    listed = {m.name for m in manifest.members}
+    for name in entries:
+        if name not in listed and name not in (MARKER_NAME, MANIFEST_NAME, SIGNATURE_NAME):
+            raise BundleError(f"member {name} is not listed in the manifest: altered or damaged")
+    contents: dict[str, bytes] = {}
+    for member in manifest.members:
+        entry = entries.get(member.name)
+        if entry is None:
+            raise BundleError(f"member {member.name} is missing: altered or damaged")
+        mismatch = f"member {member.name} does not match the manifest: altered or damaged"
+        if entry.size != member.size or _sha256(
+                view[entry.start:entry.start + entry.packed_size]) != member.raw_sha256:
+            raise BundleError(mismatch)
+        data = _content(view, entry, mismatch)
+        if _sha256(data) != member.sha256:
+            raise BundleError(mismatch)
+        contents[member.name] = data
+
+    known: dict[str, bytes | None] = {manifest.sender_site: sender_key}
+    batches = []
+    for e in manifest.batches:
+        if e.origin not in known:
+            known[e.origin] = public_key_of(e.origin)
+        origin_key = known[e.origin]
+        if origin_key is None:
+            raise BundleError(f"unknown origin: {manifest.site_label(e.origin)} made changes "
+                              "in this bundle; import its key with 'movcon keys import'")
+        batch = Batch(e.origin, e.first_seq, e.last_seq, e.prev_hash, contents[e.member],
+                      contents[e.signature_member])
+        if not keys.verify(origin_key, batch.signature, batch.body):
+            raise BundleError(f"the signature of batch {e.member} does not verify with the key "
+                              f"of {manifest.site_label(e.origin)}: altered or damaged")
+        if batch.hash != e.hash:
+            raise BundleError(f"batch {e.member} does not match its hash in the manifest")
+        batch.changes()  # shape, seqs, agreement with the manifest; kept for the caller
+        batches.append(batch)
+    return manifest, batches
+
+
+def _read_file(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > MAX_FILE_SIZE:
+                raise BundleError(f"{path.name} is too large for a bundle ({size >> 20} MiB; "
+                                  f"at most {MAX_FILE_SIZE >> 20} MiB)")
+            return fh.read(MAX_FILE_SIZE + 1)
+    except OSError as exc:
+        raise BundleError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _parse_zip(blob: bytes, label: str) -> dict[str, _Entry]:
+    """Walk the ZIP strictly; every header byte must be what the writer puts there."""
+    if not blob.startswith(_MARKER_PREFIX):
+        head = blob[:len(_MARKER_PREFIX) + 8]
+        if not head.startswith(_LOCAL_SIG) or head[30:43] != MARKER_NAME.encode():
+            if blob and _MARKER_PREFIX.startswith(blob):
+                raise BundleError(f"{label} is cut short (nothing after its first bytes)")
+            raise BundleError(f"{label} is not a MovCon bundle" + ("" if blob else " (empty)"))
+        newer = _MARKER_RE.match(head, 43)
+        if newer and int(newer[1]) > FORMAT and _LOCAL.unpack_from(head)[6] == zlib.crc32(
+                newer[0]):
+            raise BundleError(f"{label} was made by a newer MovCon (bundle format "
+                              f"{newer[1].decode()}; "
+                              f"this one reads format {FORMAT}): upgrade MovCon to import it")
+        raise BundleError(f"{label} is damaged: its format marker is altered")
+
+    def damaged(where: str) -> BundleError:
+        return BundleError(f"{label} is damaged or cut short ({where})")
+
+    if len(blob) < len(_MARKER_PREFIX) + _END.size:
+        raise damaged("no ZIP end record")
+    sig, disk, cd_disk, here, count, cd_size, cd_start, comment = _END.unpack_from(
+        blob, len(blob) - _END.size)
+    if (sig != _END_SIG or disk or cd_disk or here != count or comment
+            or cd_start + cd_size != len(blob) - _END.size):
+        raise damaged("no valid ZIP end record")
+    if count > MAX_MEMBERS:
+        raise BundleError(f"{label} has {count} members; a bundle has at most {MAX_MEMBERS}")
+    central: list[tuple[str, int, int, int, int, int]] = []
+    pos = cd_start
+    for i in range(count):
+        if pos + _CENTRAL.size > cd_start + cd_size:
+            raise damaged(f"ZIP directory entry {i + 1}")
+        (sig, made, system, need, flags, method, time, date, crc, packed, size, name_len,
+         extra_len, comment_len, disk, internal, external, offset) = _CENTRAL.unpack_from(
+            blob, pos)
+        name = _member_name(blob[pos + _CENTRAL.size:pos + _CENTRAL.size + name_len], label)
+        if (sig != _CENTRAL_SIG or made != _VERSION or system != _UNIX or need != _VERSION
+                or flags or method not in (_STORED, _DEFLATED) or time != _DOS_TIME
+                or date != _DOS_DATE or extra_len or comment_len or disk or internal
+                or external != _EXTERNAL_ATTR or (method == _STORED and packed != size)):
+            raise damaged(f"ZIP directory entry {i + 1}")
+        central.append((name, method, crc, packed, size, offset))
+        pos += _CENTRAL.size + name_len
+    if pos != cd_start + cd_size:
+        raise damaged("ZIP directory size")
+
+    entries: dict[str, _Entry] = {}
+    pos = 0
+    total = 0
+    for i, (name, method, crc, packed, size, offset) in enumerate(central):
+        encoded = name.encode("ascii")
+        if offset != pos or pos + _LOCAL.size + len(encoded) > cd_start:
+            raise damaged(f"ZIP member {i + 1}")
+        local = _LOCAL.unpack_from(blob, pos)
+        if local != (_LOCAL_SIG, _VERSION, 0, method, _DOS_TIME, _DOS_DATE, crc, packed, size,
+                     len(encoded), 0) or blob[pos + _LOCAL.size:pos + _LOCAL.size
+                                              + len(encoded)] != encoded:
+            raise damaged(f"ZIP member {i + 1}")
+        if name in entries:
+            raise BundleError(f"{label} holds member {name} twice")
+        if (i == 0) != (name == MARKER_NAME):
+            raise BundleError(f"{label} is damaged: the format marker must come first, once")
+        start = pos + _LOCAL.size + len(encoded)
+        entries[name] = _Entry(name, method, crc, packed, size, start)
+        total += size
+        pos = start + packed
+        if pos > cd_start:
+            raise damaged(f"ZIP member {i + 1}")
+    if pos != cd_start:
+        raise damaged("bytes between the members and the ZIP directory")
+    if total > MAX_TOTAL_SIZE:
+        raise BundleError(f"{label} would unpack to {total >> 20} MiB; a bundle holds at most "
+                          f"{MAX_TOTAL_SIZE >> 20} MiB")
+    return entries
+
+
+def _member_name(raw: bytes, label: str) -> str:
+    """A member name that cannot escape a folder, whatever later unpacks the bundle."""
+    try:
+        name = raw.decode("ascii")
+    except UnicodeDecodeError:
+        name = ""
+    parts = name.split("/")
+    if (not name or not name.isprintable() or "\\" in name or ":" in name
+            or any(p in ("", ".", "..") for p in parts)):
+        raise BundleError(f"{label} holds a member named {raw.decode('ascii', 'replace')!r:.80} "
+                          "(absolute, '..' or odd characters): refused")
+    return name
+
+
+def _content(view: memoryview, entry: _Entry, error: str) -> bytes:
+    """A member's content, inflated no further than its declared size; CRC-32 checked."""
+    raw = view[entry.start:entry.start + entry.packed_size]
+    if entry.method == _STORED:
+        data = bytes(raw)
+    else:
+        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+        try:
+            data = inflater.decompress(raw, entry.size + 1)
+        except zlib.error:
+            raise BundleError(error) from None
+        if (not inflater.eof or inflater.unconsumed_tail or inflater.unused_data
+                or len(data) != entry.size):
+            raise BundleError(error)
+    if len(data) != entry.size or zlib.crc32(data) != entry.crc:
+        raise BundleError(error)
+    return data
