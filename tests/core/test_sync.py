@@ -173,3 +173,26 @@ def test_a_bundle_missing_earlier_changes_is_refused(tmp_path: Path) -> None:
     full = tmp_path / "full.mcb"
     exchange.export(lt, ["LV"], full, full=True)
     assert exchange.import_bundle(daugavpils, full).summary.applied == 8
+
+
+def test_choosing_the_other_value_is_a_change_that_syncs(tmp_path: Path) -> None:
+    from app.core.sync import conflicts
+
+    lt, lv = make_sites(tmp_path, "LT", "LV")
+    with lt.write() as w:
+        ex = w.insert("exercises", exercise())
+    send(lt, lv, tmp_path)
+    with lt.write() as w:
+        w.update("exercises", ex, {"description": "from Vilnius"})
+    with lv.write() as w:
+        w.update("exercises", ex, {"description": "from Riga"})
+    send(lv, lt, tmp_path)
+    [open_one] = conflicts.open_conflicts(lt)
+    assert {open_one.current, open_one.other} == {"from Vilnius", "from Riga"}
+    assert open_one.record == "Iron Wolf 26"
+    conflicts.resolve(lt, open_one.id, "other")
+    assert lt.get("exercises", ex)["description"] == open_one.other
+    assert conflicts.open_conflicts(lt) == []
+    send(lt, lv, tmp_path)
+    assert lv.get("exercises", ex)["description"] == open_one.other
+    assert digest(lt) == digest(lv)
