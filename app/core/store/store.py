@@ -50,6 +50,9 @@ class Store:
         known = {n["code"] for n in baseline.nations()}
         if nation not in known:
             raise StoreError(f"unknown nation code {nation!r}; known: {', '.join(sorted(known))}")
+        site_name = site_name.strip()
+        if len(site_name) > 200 or any(ord(ch) < 32 or ord(ch) == 127 for ch in site_name):
+            raise StoreError("the site name must be at most 200 characters, on one line")
         if path.exists() and path.stat().st_size > 0:
             raise StoreError(f"{path} exists already; choose another file or remove it first")
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -456,27 +456,26 @@ def write_bundle(path: Path | str, *, bundle_id: str, sender_site: str, sender_n
     """
     path = Path(path)
     created = created_at if isinstance(created_at, str) else timefmt.iso(created_at)
+    keys.public_of(private_key)  # a malformed key fails here, before the disk is touched
 
     def manifest(members: Sequence[Member]) -> Manifest:
         return Manifest(
             bundle_id=bundle_id, sender_site=sender_site, sender_nation=sender_nation,
             sender_name=sender_name, recipients=tuple(recipients), created_at=created,
             schema_version=schema_version, vector=dict(vector),
-            sites={k: {"nation": v["nation"], "name": v["name"]} for k, v in sites.items()},
-            members=tuple(members),
+            sites={k: dict(v) for k, v in sites.items()}, members=tuple(members),
             batches=tuple(BatchEntry(b.member, b.origin, b.first_seq, b.last_seq, b.hash,
                                      b.prev_hash) for b in batches))
 
     contents = [(n, d) for b in batches
                 for n, d in ((b.member, b.body), (b.member[:-5] + ".sig", b.signature))]
     # Check with the reader's own rules before touching the disk (raw hashes not known yet).
-    draft = manifest([Member(n, len(d), GENESIS, GENESIS) for n, d in contents])
+    draft = manifest([Member(n, len(d), GENESIS, GENESIS) for n, d in contents]).to_json()
     try:
-        checked = Manifest.from_json(draft.to_json())
-        checked.check_consistency()
+        Manifest.from_json(draft).check_consistency()
     except BundleError as exc:
         raise ValueError(f"these arguments do not make a valid bundle: {exc}") from None
-    total = sum(len(d) for _, d in contents) + len(draft.to_json())
+    total = sum(len(d) for _, d in contents) + len(draft)
     if len(contents) + 3 > MAX_MEMBERS or total > MAX_TOTAL_SIZE:
         raise BundleError(f"cannot write {path}: a bundle holds at most {MAX_MEMBERS} members "
                           f"and {MAX_TOTAL_SIZE >> 20} MiB; export less; nothing was written")

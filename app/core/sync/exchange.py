@@ -299,8 +299,7 @@ def _verified_changes(store: Store, manifest: bundle.Manifest,
 
 
 def _site_name(manifest: bundle.Manifest, site_id: str) -> str:
-    info = manifest.sites.get(site_id, {})
-    return f"site {site_id} ({info.get('name', '?')}, {info.get('nation', '?')})"
+    return manifest.site_label(site_id)
 
 
 def status(store: Store) -> dict[str, Any]:
