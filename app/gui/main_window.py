@@ -6,7 +6,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QFileDialog,
     QMainWindow,
@@ -18,12 +25,14 @@ from PySide6.QtWidgets import (
 
 from app import __version__
 from app.core.store import Store, StoreError
+from app.gui.bundle_transfer import local_files
 from app.gui.integrity import IntegrityCheck
 from app.gui.planning import PlanningService
 from app.gui.views.movement_detail import MovementDetail
 from app.gui.views.movement_list import MovementList
 from app.gui.views.new_store_dialog import ask_new_store
 from app.gui.views.site_header import SiteHeader
+from app.gui.views.sync_dialog import SyncDialog
 
 STORE_FILTER = "MovCon stores (*.db);;All files (*)"
 PLANNING_DELAY_MS = 200
@@ -38,6 +47,7 @@ class MainWindow(QMainWindow):
         self.integrity: IntegrityCheck | None = None
         self._build_menus()
         self._show(store)
+        self.setAcceptDrops(True)  # bundle files dropped anywhere on the window are imported
         self.resize(1400, 850)
 
     # -- store --------------------------------------------------------------------------
@@ -49,6 +59,8 @@ class MainWindow(QMainWindow):
 
     def open_store_at(self, path: Path) -> bool:
         """Switch to the store at `path`; on failure say why and keep the current one."""
+        if self._exchange_running():
+            return False
         try:
             store = Store.open(path, check="quick")
         except StoreError as exc:
@@ -66,6 +78,8 @@ class MainWindow(QMainWindow):
         self.integrity.start()
 
     def new_store(self) -> None:
+        if self._exchange_running():
+            return
         choice = ask_new_store(self, self.store.nation)
         if choice is None:
             return
@@ -81,6 +95,48 @@ class MainWindow(QMainWindow):
         self.movement_list.refresh()
         self.header.set_count(self.store.count("movements"))
         self.movement_detail.show_movement(self.movement_list.selected_id())
+        self.conflicts_view.refresh()
+        self.sync_panel.refresh_status()
+
+    def replan(self, delay_ms: int = 0) -> None:
+        """Plan the store afresh in the background; a plan still running is ignored."""
+        if getattr(self, "planning", None) is not None:
+            self.planning.stop()
+        self.planning = PlanningService(self.store.path, self)
+        self.planning.planned.connect(self.movement_detail.set_plans)
+        self.planning.failed.connect(self._planning_failed)
+        # Bound to the service: a window closed before the timer fires leaves nothing to run.
+        QTimer.singleShot(delay_ms, self.planning, self.planning.start)
+
+    # -- sync -------------------------------------------------------------------------------
+    def export_bundle(self) -> None:
+        self.show_sync()
+        self.sync_panel.prepare_export()
+
+    def import_bundle(self) -> None:
+        self.show_sync()
+        self.sync_panel.choose_import()
+
+    def import_files(self, paths: list[Path]) -> None:
+        self.show_sync()
+        self.sync_panel.import_files(paths)
+
+    def show_sync(self) -> None:
+        self.sync_dialog.show_panel()
+
+    def show_conflicts(self) -> None:
+        self.sync_dialog.show_conflicts()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        # Any local file: the core says plainly why a file that is no bundle is refused.
+        if local_files(event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = local_files(event.mimeData().urls())
+        if paths:
+            event.acceptProposedAction()
+            self.import_files(paths)
 
     def about(self) -> None:
         QMessageBox.about(self, "About MovCon",
@@ -96,6 +152,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._finish_check()
+        self.sync_panel.cancel()  # an import not yet committing stops and writes nothing
+        self.sync_dialog.close()
         self.planning.stop()
         super().closeEvent(event)
 
@@ -113,6 +171,22 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.new_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        sync_menu = self.menuBar().addMenu("&Sync")
+        self.export_action = QAction("&Export bundle…", self)
+        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_action.triggered.connect(self.export_bundle)
+        self.import_action = QAction("&Import bundle…", self)
+        self.import_action.setShortcut(QKeySequence("Ctrl+I"))
+        self.import_action.triggered.connect(self.import_bundle)
+        self.sync_status_action = QAction("Sync &status", self)
+        self.sync_status_action.triggered.connect(self.show_sync)
+        self.conflicts_action = QAction("&Conflicts", self)
+        self.conflicts_action.triggered.connect(self.show_conflicts)
+        sync_menu.addAction(self.export_action)
+        sync_menu.addAction(self.import_action)
+        sync_menu.addSeparator()
+        sync_menu.addAction(self.sync_status_action)
+        sync_menu.addAction(self.conflicts_action)
         help_menu = self.menuBar().addMenu("&Help")
         self.about_action = QAction("&About MovCon", self)
         self.about_action.triggered.connect(self.about)
@@ -133,13 +207,11 @@ class MainWindow(QMainWindow):
         self.movement_list = MovementList(store)
         self.movement_detail = MovementDetail(store)
         self.movement_list.movement_selected.connect(self.movement_detail.show_movement)
-        if getattr(self, "planning", None) is not None:
-            self.planning.stop()
-        self.planning = PlanningService(store.path, self)
-        self.planning.planned.connect(self.movement_detail.set_plans)
-        self.planning.failed.connect(self._planning_failed)
+        # A bundle dropped on the filter box is meant for import, not for its text.
+        self.movement_list.filter_text.setAcceptDrops(False)
         # After the first frame: planning a large store holds the interpreter for seconds.
-        QTimer.singleShot(PLANNING_DELAY_MS, self.planning.start)
+        self.replan(PLANNING_DELAY_MS)
+        self._show_sync_views(store)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setChildrenCollapsible(False)
@@ -160,6 +232,32 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         if previous is not None:
             previous.deleteLater()
+
+    def _show_sync_views(self, store: Store) -> None:
+        # No transfer is running here (switching waits for it), so the old window may go.
+        old = getattr(self, "sync_dialog", None)
+        self.sync_dialog = SyncDialog(store, self)
+        self.sync_panel = self.sync_dialog.panel
+        self.conflicts_view = self.sync_dialog.conflicts
+        self.sync_panel.data_arrived.connect(self._data_arrived)
+        self.conflicts_view.resolved.connect(self._data_arrived)
+        if old is not None:
+            old.close()
+            old.deleteLater()
+
+    def _data_arrived(self) -> None:
+        # The import wrote through the worker's connection: drop what this one remembers.
+        self.store.forget_cached()
+        self.refresh()
+        self.replan()
+
+    def _exchange_running(self) -> bool:
+        if self.sync_panel.busy:
+            QMessageBox.information(self, "Bundle exchange running",
+                                    "Wait for the export or import to finish, or cancel it, "
+                                    "before changing the store.")  # fmt: skip
+            return True
+        return False
 
     def _switch(self, store: Store) -> None:
         old = self.store
