@@ -10,7 +10,7 @@ import importlib
 import subprocess
 import sys
 
-BENCHES = ("write_path", "first_paint", "route_analysis", "deconfliction")
+BENCHES = ("write_path", "first_paint", "route_analysis", "deconfliction", "sync")
 
 
 def main(names: list[str]) -> int:

@@ -556,11 +556,14 @@ class _Entry:
 
 
 def read_bundle(path: Path | str, *, public_key_of: Callable[[str], bytes | None],
-                our_nation: str, max_schema: int) -> tuple[Manifest, list[Batch]]:
+                our_nation: str, max_schema: int, parse: bool = True,
+                ) -> tuple[Manifest, list[Batch]]:
     """Verify the whole bundle at `path`; return its manifest and batches in apply order.
 
     Raises BundleError with one line naming the first problem found. The caller still
     chains each origin's first batch here to what its store holds (GENESIS for seq 1).
+    With `parse` false every byte is still checked against the signed hashes, but the
+    batches' changes are parsed (and checked) only when the caller asks `Batch.changes()`.
     """
     path = Path(path)
     blob = _read_file(path)
@@ -627,7 +630,8 @@ def read_bundle(path: Path | str, *, public_key_of: Callable[[str], bytes | None
                               f"of {manifest.site_label(e.origin)}: altered or damaged")
         if batch.hash != e.hash:
             raise BundleError(f"batch {e.member} does not match its hash in the manifest")
-        batch.changes()  # shape, seqs, agreement with the manifest; kept for the caller
+        if parse:
+            batch.changes()  # shape, seqs, agreement with the manifest; kept for the caller
         batches.append(batch)
     return manifest, batches
 

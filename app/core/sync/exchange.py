@@ -212,17 +212,20 @@ def import_bundle(store: Store, path: Path, margin_min: float = merge.DEFAULT_MA
     """Verify the bundle at `path` completely, then apply it in one transaction."""
     site_public_key(store)  # make sure this site has its key before anything else
     try:
+        # Parsing the changes is most of the reading: a bundle imported before skips it.
         manifest, batches = bundle.read_bundle(
             path, public_key_of=lambda site: public_key_of(store, site),
-            our_nation=store.nation, max_schema=SCHEMA_VERSION)
+            our_nation=store.nation, max_schema=SCHEMA_VERSION, parse=False)
+        sender = f"{manifest.sender_name} ({manifest.sender_nation})"
+        result = ImportResult(manifest.bundle_id, sender)
+        if store.conn.execute("SELECT 1 FROM bundles_seen WHERE bundle_id = ?",
+                              (manifest.bundle_id,)).fetchone():
+            result.already_imported = True
+            return result
+        for batch in batches:
+            batch.changes()  # parsed and checked now: a malformed batch is refused here
     except bundle.BundleError as exc:
         raise SyncError(str(exc)) from None
-    sender = f"{manifest.sender_name} ({manifest.sender_nation})"
-    result = ImportResult(manifest.bundle_id, sender)
-    if store.conn.execute("SELECT 1 FROM bundles_seen WHERE bundle_id = ?",
-                          (manifest.bundle_id,)).fetchone():
-        result.already_imported = True
-        return result
     changes = _verified_changes(store, manifest, batches)
     store.conn.execute("BEGIN IMMEDIATE")
     try:

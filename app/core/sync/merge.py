@@ -9,8 +9,9 @@ with a wrong clock cannot push the others' clocks into the future.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -65,8 +66,8 @@ def merge(store: Store, changes: Sequence[Change], now_ms: int,
                  " hlc INTEGER, tbl TEXT, row_id TEXT, field TEXT, value TEXT, base INTEGER,"
                  " PRIMARY KEY (origin, seq)) WITHOUT ROWID")
     conn.execute("DELETE FROM incoming")
-    conn.executemany("INSERT OR IGNORE INTO incoming VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                     [(numbers[c[0]], *c[1:]) for c in changes])
+    rows = [(numbers[c[0]], *c[1:]) for c in changes]
+    conn.executemany("INSERT OR IGNORE INTO incoming VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
     conn.execute("DELETE FROM incoming WHERE EXISTS (SELECT 1 FROM change_log c WHERE"
                  " c.origin = incoming.origin AND c.seq = incoming.seq) OR EXISTS (SELECT 1"
                  " FROM held h WHERE h.origin = incoming.origin AND h.seq = incoming.seq)")
@@ -82,7 +83,9 @@ def merge(store: Store, changes: Sequence[Change], now_ms: int,
          timefmt.now_iso(), limit)).rowcount
     conn.execute("DELETE FROM incoming WHERE hlc > ?", (limit,))
     if fresh - summary.held:
-        _apply(store, summary)
+        # With nothing known, held or repeated, `incoming` holds `rows` exactly: a first import
+        # reads them from here rather than back out of SQLite.
+        _apply(store, summary, rows if fresh - summary.held == len(rows) else None)
     _advance_vector(store, set(numbers.values()))
     return summary
 
@@ -102,7 +105,9 @@ def _winners(conn: Any) -> dict[tuple[str, str], tuple[Any, ...]]:
     return {(r[0], r[1]): tuple(r) for r in conn.execute(_WINNERS)}
 
 
-def _apply(store: Store, summary: MergeSummary) -> None:
+def _apply(store: Store, summary: MergeSummary,
+           rows: Iterable[tuple[Any, ...]] | None) -> None:
+    """Add `incoming` (whose rows are `rows` when given) to the log and apply the winners."""
     conn = store.conn
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched (row_id TEXT, field TEXT,"
                  " PRIMARY KEY (row_id, field)) WITHOUT ROWID")
@@ -113,54 +118,96 @@ def _apply(store: Store, summary: MergeSummary) -> None:
         "SELECT DISTINCT t.row_id FROM touched t WHERE EXISTS (SELECT 1 FROM change_log c"
         " WHERE c.row_id = t.row_id)")}
     conn.execute("INSERT INTO change_log SELECT * FROM incoming")
-    after = _winners(conn)
     site_ids = dict(conn.execute("SELECT site_no, site_id FROM sites"))
+    # One pass over the new changes instead of ranking the log again: a field's winner is its
+    # previous winner or the new change that beats it on (hlc, site id), as _WINNERS orders.
+    # Conflict candidates (each origin's latest new change) are kept only for fields that
+    # held a value or get more than one change: a field's first and only value conflicts with
+    # nothing, and that is most of a large import.
+    after = dict(before)
+    latest: dict[tuple[str, str], dict[int, tuple[Any, ...]]] = {}
+    if rows is None:
+        cursor = conn.cursor()
+        cursor.row_factory = None  # plain tuples: a sqlite3.Row per change costs more
+        rows = cursor.execute("SELECT * FROM incoming")
+    for origin, seq, hlc, tbl, row_id, name, value, base in rows:
+        change = (row_id, name, origin, seq, hlc, base, value, tbl)  # as _WINNERS has them
+        key = (row_id, name)
+        best = after.get(key)
+        if best is None:
+            after[key] = change
+            continue
+        mine = latest.get(key)
+        if mine is None:  # `best` is the field's previous winner or its first new change
+            mine = latest[key] = {} if key in before else {best[2]: best}
+        if (hlc, site_ids[origin]) > (best[4], site_ids[best[2]]):
+            after[key] = change
+        if origin not in mine or hlc > mine[origin][4]:
+            mine[origin] = change
     changed: dict[tuple[str, str], dict[str, Any]] = defaultdict(dict)
     for key, winner in after.items():
         previous = before.get(key)
         if previous is not None and previous[2:4] == winner[2:4]:
             continue  # the field keeps its value: every new change lost
-        row_id, name, *_, value, tbl = winner
-        changed[(tbl, row_id)][name] = value
+        changed[(winner[7], key[0])][key[1]] = winner[6]
     summary.applied = sum(len(fields) for fields in changed.values())
     summary.superseded = conn.execute("SELECT count(*) FROM incoming").fetchone()[0] \
         - summary.applied  # fmt: skip
+    # Rows changing the same fields of a table are written by one statement.
+    groups: dict[tuple[str, tuple[str, ...]], list[tuple[str, dict[str, str]]]] = \
+        defaultdict(list)  # fmt: skip
     for (tbl, row_id), fields in changed.items():
-        _write_row(conn, tbl, row_id, fields)
+        groups[(tbl, tuple(sorted(fields)))].append((row_id, fields))
         (summary.records_updated if row_id in existing_rows
          else summary.records_new).add((tbl, row_id))
-    summary.conflicts = _record_conflicts(conn, before, after, site_ids)
+    for (tbl, names), records in groups.items():
+        _write_rows(conn, tbl, names, records)
+    summary.conflicts = _record_conflicts(conn, before, after, latest)
 
 
-def _write_row(conn: Any, tbl: str, row_id: str, fields: dict[str, str]) -> None:
+def _write_rows(conn: Any, tbl: str, names: tuple[str, ...],
+                rows: Sequence[tuple[str, dict[str, str]]]) -> None:
+    """Set `names` of each row (id, {name: value as JSON text}), adding rows not yet held."""
     spec = TABLES[tbl]
-    columns, values = [], []
-    for name, text in fields.items():
-        raw = codec.from_log(text)
-        if name == "deleted":
-            columns.append("deleted")
-            values.append(int(bool(raw)))
-        else:
-            columns.append(f'"{name}"')
-            values.append(codec.to_column(spec.by_name[name].kind, raw))
-    conn.execute(f'INSERT OR IGNORE INTO "{tbl}" (id) VALUES (?)', (row_id,))
-    assignments = ", ".join(f"{c} = ?" for c in columns)
-    conn.execute(f'UPDATE "{tbl}" SET {assignments} WHERE id = ?', (*values, row_id))
+    kinds = [None if n == "deleted" else spec.by_name[n].kind for n in names]
+    # Each value is one whole JSON text (checked when its bundle was read, or written here),
+    # so joined as an array they parse at once, far faster than one json.loads each.
+    texts = ["null" if text is None else text for _, fields in rows for text in
+             (fields[n] for n in names)]  # fmt: skip
+    try:
+        raws = json.loads(f"[{','.join(texts)}]")
+    except RecursionError:  # a value nested close to the limit: the array adds a level
+        raws = []
+    if len(raws) != len(texts):  # decode one by one, as each value was checked
+        raws = [codec.from_log(text) for text in texts]
+    width = len(names)
+    values = []
+    for i, (row_id, _) in enumerate(rows):
+        out: list[Any] = [row_id]
+        for kind, raw in zip(kinds, raws[i * width:(i + 1) * width], strict=True):
+            out.append(int(bool(raw)) if kind is None else codec.to_column(kind, raw))
+        values.append(out)
+    columns = ["deleted" if n == "deleted" else f'"{n}"' for n in names]
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns)
+    conn.executemany(f'INSERT INTO "{tbl}" (id, {", ".join(columns)}) VALUES (?'
+                     f'{", ?" * width}) ON CONFLICT (id) DO UPDATE SET {updates}', values)
 
 
 def _record_conflicts(conn: Any, before: dict[tuple[str, str], tuple[Any, ...]],
                       after: dict[tuple[str, str], tuple[Any, ...]],
-                      site_ids: dict[int, str]) -> int:
-    """List the latest value of each origin that lost to an edit made without knowing it."""
-    candidates: dict[tuple[str, str], dict[int, tuple[Any, ...]]] = defaultdict(dict)
-    for row in conn.execute("SELECT row_id, field, origin, seq, hlc, base, value, tbl"
-                            " FROM incoming ORDER BY hlc"):
-        candidates[(row[0], row[1])][row[2]] = tuple(row)  # the last per origin remains
+                      candidates: dict[tuple[str, str], dict[int, tuple[Any, ...]]]) -> int:
+    """List the latest value of each origin that lost to an edit made without knowing it.
+
+    `candidates`: each origin's latest new change, per field that held a value before or got
+    several new changes (a field's one and only change conflicts with nothing).
+    """
     found = []
     now = timefmt.now_iso()
     for key, latest in candidates.items():
         winner = after[key]
         previous = before.get(key)
+        if previous is None and len(latest) == 1:
+            continue  # one origin alone: its own edits follow each other
         if previous is not None and previous[2] not in latest:
             latest[previous[2]] = previous
         for origin, change in latest.items():
@@ -168,11 +215,12 @@ def _record_conflicts(conn: Any, before: dict[tuple[str, str], tuple[Any, ...]],
                 continue
             if winner[5] == change[4] or change[5] == winner[4]:
                 continue  # one was made on top of the other: a sequence, not a conflict
-            found.append((change[7], key[0], key[1], origin, change[3], winner[2], winner[3],
-                          now))
+            found.append((change[4], (change[7], key[0], key[1], origin, change[3],
+                                      winner[2], winner[3], now)))
+    found.sort(key=lambda f: f[0])  # listed in the order the losing edits were made
     conn.executemany("INSERT INTO conflicts (tbl, row_id, field, loser_origin, loser_seq,"
                      " winner_origin, winner_seq, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                     found)
+                     [f[1] for f in found])
     return len(found)
 
 
@@ -182,10 +230,17 @@ def _advance_vector(store: Store, origins: set[int]) -> None:
     for origin in origins:
         row = conn.execute("SELECT contiguous FROM vector WHERE origin = ?", (origin,)).fetchone()
         upto = row[0] if row else 0
-        for (seq,) in conn.execute("SELECT seq FROM change_log WHERE origin = ? AND seq > ?"
-                                   " ORDER BY seq", (origin, upto)):
-            if seq != upto + 1:
-                break
-            upto = seq
+        # Sequences are distinct integers: as many above `upto` as the highest is above it
+        # means no gap, the usual case, told without reading them one by one.
+        top, count = conn.execute("SELECT max(seq), count(*) FROM change_log WHERE origin = ?"
+                                  " AND seq > ?", (origin, upto)).fetchone()
+        if count and top - upto == count:
+            upto = top
+        else:
+            for (seq,) in conn.execute("SELECT seq FROM change_log WHERE origin = ? AND seq > ?"
+                                       " ORDER BY seq", (origin, upto)):
+                if seq != upto + 1:
+                    break
+                upto = seq
         conn.execute("INSERT INTO vector VALUES (?, ?) ON CONFLICT (origin) DO UPDATE SET"
                      " contiguous = excluded.contiguous", (origin, upto))
