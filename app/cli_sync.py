@@ -112,6 +112,26 @@ def _sync_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sync_held(args: argparse.Namespace) -> int:
+    from app.core import clock
+    from app.core.sync import exchange
+
+    with _open(args) as store:
+        rows = store.conn.execute(
+            "SELECT s.name, s.nation, h.seq, h.hlc, h.tbl, h.row_id, h.field, h.value, h.reason"
+            " FROM held h JOIN sites s ON s.site_no = h.origin ORDER BY h.hlc").fetchall()
+        for name, nation, seq, hlc, tbl, row_id, field, value, reason in rows:
+            print(f"{clock.to_iso(hlc)}  {name} ({nation}) #{seq}  {tbl}.{field} of {row_id}"
+                  f" = {value[:60] if value else value}  [{reason}]")
+        if args.accept:
+            applied = exchange.release_held(store)
+            print(f"accepted and merged {applied} held change{'s' if applied != 1 else ''}")
+        else:
+            print(f"{len(rows)} held change{'s' if len(rows) != 1 else ''}"
+                  + ("; accept them with --accept" if rows else ""))
+    return 0
+
+
 def _sync_digest(args: argparse.Namespace) -> int:
     from app.core.sync.digest import digest_text
 
@@ -150,5 +170,8 @@ def add_commands(sub: Any) -> None:
     q = ssub.add_parser("status", help="what each known site holds and lacks")
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=_sync_status)
+    q = ssub.add_parser("held", help="changes held for review (stamped too far ahead)")
+    q.add_argument("--accept", action="store_true", help="merge them now")
+    q.set_defaults(func=_sync_held)
     q = ssub.add_parser("digest", help="a digest of all synced content, also as words")
     q.set_defaults(func=_sync_digest)

@@ -196,3 +196,26 @@ def test_choosing_the_other_value_is_a_change_that_syncs(tmp_path: Path) -> None
     send(lt, lv, tmp_path)
     assert lv.get("exercises", ex)["description"] == open_one.other
     assert digest(lt) == digest(lv)
+
+
+def test_held_changes_are_listed_and_can_be_accepted(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from app.cli import main
+
+    lt, lv = make_sites(tmp_path, "LT", "LV")
+    ahead = wall_ms() + 2 * 3_600_000
+    lt.clock._now_ms = lambda: ahead
+    with lt.write() as w:
+        ex = w.insert("exercises", exercise())
+    send(lt, lv, tmp_path)
+    path = lv.path
+    lv.close()
+    assert main(["--db", str(path), "sync", "held"]) == 0
+    out = capsys.readouterr().out
+    assert "4 held changes; accept them with --accept" in out and "exercises.name" in out
+    assert main(["--db", str(path), "sync", "held", "--accept"]) == 0
+    assert "accepted and merged 4 held changes" in capsys.readouterr().out
+    with Store.open(path) as reopened:
+        assert reopened.get("exercises", ex)["name"] == "Iron Wolf 26"
+        assert exchange.vector(reopened)[lt.site_id] == 4
+        assert digest(reopened) == digest(lt)
