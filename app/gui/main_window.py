@@ -6,14 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import (
-    QAction,
-    QCloseEvent,
-    QDragEnterEvent,
-    QDropEvent,
-    QKeySequence,
-    QShowEvent,
-)
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QMainWindow,
@@ -25,9 +18,9 @@ from PySide6.QtWidgets import (
 
 from app import __version__
 from app.core.store import Store, StoreError
-from app.gui.bundle_transfer import local_files
 from app.gui.integrity import IntegrityCheck
 from app.gui.planning import PlanningService
+from app.gui.views.bundle_drop import BundleDropTarget
 from app.gui.views.movement_detail import MovementDetail
 from app.gui.views.movement_list import MovementList
 from app.gui.views.new_store_dialog import ask_new_store
@@ -38,7 +31,7 @@ STORE_FILTER = "MovCon stores (*.db);;All files (*)"
 PLANNING_DELAY_MS = 200
 
 
-class MainWindow(QMainWindow):
+class MainWindow(BundleDropTarget, QMainWindow):
     """One window per store; opening or creating another store swaps the views over."""
 
     def __init__(self, store: Store) -> None:
@@ -126,17 +119,6 @@ class MainWindow(QMainWindow):
 
     def show_conflicts(self) -> None:
         self.sync_dialog.show_conflicts()
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        # Any local file: the core says plainly why a file that is no bundle is refused.
-        if local_files(event.mimeData().urls()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        paths = local_files(event.mimeData().urls())
-        if paths:
-            event.acceptProposedAction()
-            self.import_files(paths)
 
     def about(self) -> None:
         QMessageBox.about(self, "About MovCon",

@@ -39,3 +39,17 @@ def _next() -> int:
 def exercise(**changes: Any) -> dict[str, Any]:
     return {"name": "Iron Wolf 26", "lead_nation": "LT", "start": "2026-06-01T00:00:00Z",
             "end": "2026-06-05T00:00:00Z", **changes}
+
+
+def concurrent_edit(first: Store, second: Store, tmp: Path) -> str:
+    """An exercise both stores hold, then edited by both before they exchange again: after
+    `second` sends to `first`, `first` holds a conflict. Returns the exercise id."""
+    with first.write() as w:
+        record = w.insert("exercises", exercise())
+    send(first, second, tmp)
+    with first.write() as w:
+        w.update("exercises", record, {"description": "from Vilnius"})
+    with second.write() as w:
+        w.update("exercises", record, {"description": "from Riga"})
+    send(second, first, tmp)
+    return record

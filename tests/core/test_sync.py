@@ -13,7 +13,7 @@ from app.core.store import Store
 from app.core.sync import exchange
 from app.core.sync.digest import digest
 from tests.core.request_data import request
-from tests.core.sync_sites import exercise, make_sites, send
+from tests.core.sync_sites import concurrent_edit, exercise, make_sites, send
 
 
 def test_a_movement_travels_and_the_stores_agree(tmp_path: Path) -> None:
@@ -179,14 +179,7 @@ def test_choosing_the_other_value_is_a_change_that_syncs(tmp_path: Path) -> None
     from app.core.sync import conflicts
 
     lt, lv = make_sites(tmp_path, "LT", "LV")
-    with lt.write() as w:
-        ex = w.insert("exercises", exercise())
-    send(lt, lv, tmp_path)
-    with lt.write() as w:
-        w.update("exercises", ex, {"description": "from Vilnius"})
-    with lv.write() as w:
-        w.update("exercises", ex, {"description": "from Riga"})
-    send(lv, lt, tmp_path)
+    ex = concurrent_edit(lt, lv, tmp_path)
     [open_one] = conflicts.open_conflicts(lt)
     assert {open_one.current, open_one.other} == {"from Vilnius", "from Riga"}
     assert open_one.record == "Iron Wolf 26"

@@ -22,7 +22,7 @@ from app.gui import bundle_transfer
 from app.gui.main_window import MainWindow
 from app.gui.views.conflicts_view import ConflictsView
 from app.gui.views.sync_panel import SyncPanel
-from tests.core.sync_sites import exercise, make_sites, send
+from tests.core.sync_sites import concurrent_edit, make_sites
 from tests.gui.movement_data import add, request
 
 REMOVABLE_DRIVES = bundle_transfer.removable_drives
@@ -217,14 +217,7 @@ def test_the_conflicts_view_lists_a_conflict_and_settles_it(
     sites: list[Store], qtbot: QtBot, tmp_path: Path
 ) -> None:
     lt, lv = sites
-    with lt.write() as w:
-        ex = w.insert("exercises", exercise())
-    send(lt, lv, tmp_path)
-    with lt.write() as w:
-        w.update("exercises", ex, {"description": "from Vilnius"})
-    with lv.write() as w:
-        w.update("exercises", ex, {"description": "from Riga"})
-    send(lv, lt, tmp_path)
+    ex = concurrent_edit(lt, lv, tmp_path)
     [conflict] = conflicts.open_conflicts(lt)
 
     window = _window(qtbot, lt)
@@ -256,14 +249,7 @@ def test_keep_current_settles_without_changing_the_value(
     sites: list[Store], qtbot: QtBot, tmp_path: Path
 ) -> None:
     lt, lv = sites
-    with lt.write() as w:
-        ex = w.insert("exercises", exercise())
-    send(lt, lv, tmp_path)
-    with lt.write() as w:
-        w.update("exercises", ex, {"description": "from Vilnius"})
-    with lv.write() as w:
-        w.update("exercises", ex, {"description": "from Riga"})
-    send(lv, lt, tmp_path)
+    ex = concurrent_edit(lt, lv, tmp_path)
     [conflict] = conflicts.open_conflicts(lt)
     view = ConflictsView(lt)
     qtbot.addWidget(view)

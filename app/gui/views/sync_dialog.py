@@ -6,12 +6,12 @@ height of a laptop screen, and the exchange is an occasional task beside them.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDialog, QTabWidget, QVBoxLayout, QWidget
 
-from app.gui.bundle_transfer import local_files
+from app.gui.views.bundle_drop import BundleDropTarget
 from app.gui.views.conflicts_view import ConflictsView
 from app.gui.views.sync_panel import SyncPanel
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from app.core.store import Store
 
 
-class SyncDialog(QDialog):
+class SyncDialog(BundleDropTarget, QDialog):
     """Not modal: the movements stay in reach while bundles are exchanged."""
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
@@ -51,16 +51,9 @@ class SyncDialog(QDialog):
         self.tabs.setCurrentWidget(self.conflicts)
         self._bring_up()
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if local_files(event.mimeData().urls()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        paths = local_files(event.mimeData().urls())
-        if paths:
-            event.acceptProposedAction()
-            self.tabs.setCurrentWidget(self.panel)
-            self.panel.import_files(paths)
+    def import_files(self, paths: list[Path]) -> None:
+        self.tabs.setCurrentWidget(self.panel)
+        self.panel.import_files(paths)
 
     def _bring_up(self) -> None:
         self.show()
