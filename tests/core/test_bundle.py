@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from app.core.store.codec import to_log
-from app.core.sync import bundle, keys
+from app.core.sync import bundle, container, keys
 from app.core.sync.bundle import GENESIS, Batch, BundleError, make_batch, read_bundle
 
 VILNIUS = "0198a0d2-1c00-7000-8000-0000000000a1"  # LT: origin, relayed by Riga
@@ -422,11 +422,11 @@ def test_limits_against_zip_bombs(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     # 8 MiB of zeros deflate to a few kB: refused from the directory, before inflating.
     forge(path, small_batches(), extra=[("batches/zeros.json", bytes(8 << 20))])
     assert path.stat().st_size < 100_000
-    monkeypatch.setattr(bundle, "MAX_TOTAL_SIZE", 4 << 20)
+    monkeypatch.setattr(container, "MAX_TOTAL_SIZE", 4 << 20)
     refused(path, "would unpack to 8 MiB; a bundle holds at most 4 MiB")
-    monkeypatch.setattr(bundle, "MAX_MEMBERS", 5)
+    monkeypatch.setattr(container, "MAX_MEMBERS", 5)
     refused(path, "b.movcon has 10 members; a bundle has at most 5")
-    monkeypatch.setattr(bundle, "MAX_FILE_SIZE", 1000)
+    monkeypatch.setattr(container, "MAX_FILE_SIZE", 1000)
     refused(path, "b.movcon is too large for a bundle")
 
 
@@ -514,4 +514,4 @@ def test_canonical_body_matches_the_documented_example() -> None:
     doc = (Path(__file__).parents[2] / "resources" / "docs" / "bundle-format.md").read_text(
         encoding="utf-8")
     assert batch.body.decode() in doc and batch.hash in doc
-    assert bundle._MARKER_PREFIX.hex(" ")[:89] in doc  # the fixed first bytes
+    assert container.MARKER_PREFIX.hex(" ")[:89] in doc  # the fixed first bytes

@@ -5,22 +5,18 @@ each signed by the site where the changes were made (its origin) and relayed unc
 any site in between. `read_bundle` verifies everything before it returns anything; the
 exact layout is in resources/docs/bundle-format.md.
 
-The ZIP is a strict profile: `read_bundle` parses it itself and refuses any byte that the
-writer would not have put there. A general ZIP reader ignores most header fields (versions,
-times, attributes, the local copies of the directory), so a flipped byte there would pass.
-Every other byte is covered by a hash in the signed manifest, including the deflated data.
+The ZIP is a strict profile (`container.py`) that refuses any byte the writer would not have
+put there; every other byte is covered by a hash in the signed manifest, including the
+deflated data.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
-import struct
 import zipfile
-import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -30,38 +26,30 @@ from typing import Any
 
 from app.core import timefmt
 from app.core.sync import keys
+from app.core.sync.container import (
+    FORMAT,
+    MANIFEST_NAME,
+    MARKER,
+    MARKER_NAME,
+    MAX_FILE_SIZE,
+    MAX_MANIFEST_SIZE,
+    MAX_MEMBERS,
+    MAX_TOTAL_SIZE,
+    SIGNATURE_NAME,
+    STORED,
+    BundleError,
+    content,
+    parse_zip,
+    put,
+    read_file,
+    sha256,
+)
 from app.core.sync.keys import NAME_RE, NATION_RE, SITE_ID_RE
 
-FORMAT = 1
 GENESIS = "0" * 64
-MARKER_NAME = "movcon-bundle"
-MARKER = b"MovCon bundle 1\n"
-MANIFEST_NAME = "manifest.json"
-SIGNATURE_NAME = "manifest.sig"
-
-# Limits against zip bombs and absurd files. The directory count stays below ZIP64's 65535.
-MAX_MEMBERS = 20_000
-MAX_TOTAL_SIZE = 2 * 1024**3  # all members, uncompressed
-MAX_FILE_SIZE = MAX_TOTAL_SIZE + MAX_TOTAL_SIZE // 64  # deflate may grow random data a little
-MAX_MANIFEST_SIZE = 64 * 1024**2
 MAX_INT = (1 << 63) - 1  # SQLite's INTEGER
 
 Change = tuple[int, int, str, str, str, str | None, int]
-
-# -- the ZIP profile -----------------------------------------------------------------------
-_LOCAL = struct.Struct("<4sHHHHHIIIHH")
-_CENTRAL = struct.Struct("<4sBBHHHHHIIIHHHHHII")
-_END = struct.Struct("<4sHHHHIIH")
-_LOCAL_SIG, _CENTRAL_SIG, _END_SIG = b"PK\x03\x04", b"PK\x01\x02", b"PK\x05\x06"
-_VERSION = 20  # ZIP 2.0: deflate, no ZIP64
-_UNIX = 3
-_DOS_TIME, _DOS_DATE = 0, (1 << 5) | 1  # 1980-01-01 00:00: times carry no meaning here
-_EXTERNAL_ATTR = 0o100644 << 16  # a regular file, rw-r--r--
-_STORED, _DEFLATED = zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED
-_MARKER_PREFIX = _LOCAL.pack(_LOCAL_SIG, _VERSION, 0, _STORED, _DOS_TIME, _DOS_DATE,
-                             zlib.crc32(MARKER), len(MARKER), len(MARKER), len(MARKER_NAME),
-                             0) + MARKER_NAME.encode() + MARKER
-_MARKER_RE = re.compile(rb"MovCon bundle ([1-9][0-9]{0,5})\n")
 
 _HASH_RE = re.compile(r"[0-9a-f]{64}")
 _SEQ = r"[1-9][0-9]{0,18}"
@@ -69,14 +57,6 @@ _BATCH_MEMBER_RE = re.compile(rf"batches/([A-Za-z0-9][A-Za-z0-9_-]{{0,99}})/({_S
                               r"\.(json|sig)")
 _CREATED_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z")
 _BODY_KEYS = frozenset({"format", "origin", "first_seq", "last_seq", "prev_hash", "changes"})
-
-
-class BundleError(Exception):
-    """A bundle that cannot be written or must be refused; the message is one line."""
-
-
-def _sha256(data: bytes | memoryview) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def _is_int(value: object, low: int = 0, high: int = MAX_INT) -> bool:
@@ -156,7 +136,7 @@ class Batch:
     @cached_property
     def hash(self) -> str:
         """SHA-256 (hex) of the body: the next batch of the origin names it as prev_hash."""
-        return _sha256(self.body)
+        return sha256(self.body)
 
     @property
     def member(self) -> str:
@@ -496,14 +476,14 @@ def _write_zip(path: Path, contents: Sequence[tuple[str, bytes]],
     try:
         with open(part, "wb+") as fh:
             with zipfile.ZipFile(fh, "w", allowZip64=False) as zf:
-                _put(zf, fh, MARKER_NAME, MARKER)
+                put(zf, fh, MARKER_NAME, MARKER)
                 members = []
                 for name, data in contents:
-                    raw = _put(zf, fh, name, data)
-                    members.append(Member(name, len(data), _sha256(data), _sha256(raw)))
+                    raw = put(zf, fh, name, data)
+                    members.append(Member(name, len(data), sha256(data), sha256(raw)))
                 text = manifest_of(members)
-                _put(zf, fh, MANIFEST_NAME, text)
-                _put(zf, fh, SIGNATURE_NAME, keys.sign(private_key, text))
+                put(zf, fh, MANIFEST_NAME, text)
+                put(zf, fh, SIGNATURE_NAME, keys.sign(private_key, text))
             if fh.tell() > MAX_FILE_SIZE:
                 raise BundleError(f"cannot write {path}: larger than "
                                   f"{MAX_FILE_SIZE >> 20} MiB; export less; nothing was written")
@@ -527,34 +507,7 @@ def _write_zip(path: Path, contents: Sequence[tuple[str, bytes]],
         raise
 
 
-def _put(zf: zipfile.ZipFile, fh: Any, name: str, data: bytes) -> bytes:
-    """Add one member in the bundle's ZIP profile; returns its bytes as they lie in the file."""
-    deflate = name.endswith(".json") and name != MANIFEST_NAME
-    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-    info.compress_type = _DEFLATED if deflate else _STORED
-    info.create_system = _UNIX
-    info.external_attr = _EXTERNAL_ATTR
-    zf.writestr(info, data)
-    if not deflate:
-        return data
-    end = fh.tell()
-    fh.seek(info.header_offset + _LOCAL.size + len(name))
-    raw = fh.read(info.compress_size)
-    fh.seek(end)
-    return raw
-
-
 # -- reading -------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _Entry:
-    name: str
-    method: int
-    crc: int
-    packed_size: int
-    size: int
-    start: int  # of the data, after the local header
-
-
 def read_bundle(path: Path | str, *, public_key_of: Callable[[str], bytes | None],
                 our_nation: str, max_schema: int, parse: bool = True,
                 ) -> tuple[Manifest, list[Batch]]:
@@ -566,17 +519,17 @@ def read_bundle(path: Path | str, *, public_key_of: Callable[[str], bytes | None
     batches' changes are parsed (and checked) only when the caller asks `Batch.changes()`.
     """
     path = Path(path)
-    blob = _read_file(path)
-    entries = _parse_zip(blob, path.name)
+    blob = read_file(path)
+    entries = parse_zip(blob, path.name)
     view = memoryview(blob)
     for name in (MANIFEST_NAME, SIGNATURE_NAME):
         if name not in entries:
             raise BundleError(f"{path.name} is damaged: it has no {name}")
-        if entries[name].method != _STORED or entries[name].size > MAX_MANIFEST_SIZE:
+        if entries[name].method != STORED or entries[name].size > MAX_MANIFEST_SIZE:
             raise BundleError(f"{path.name} is damaged: {name} is not as MovCon writes it")
-    text = _content(view, entries[MANIFEST_NAME],
+    text = content(view, entries[MANIFEST_NAME],
                     f"{path.name} is damaged: {MANIFEST_NAME} fails its CRC-32 check")
-    signature = _content(view, entries[SIGNATURE_NAME],
+    signature = content(view, entries[SIGNATURE_NAME],
                          f"{path.name} is damaged: {SIGNATURE_NAME} fails its CRC-32 check")
     manifest = Manifest.from_json(text)
 
@@ -606,11 +559,11 @@ def read_bundle(path: Path | str, *, public_key_of: Callable[[str], bytes | None
         if entry is None:
             raise BundleError(f"member {member.name} is missing: altered or damaged")
         mismatch = f"member {member.name} does not match the manifest: altered or damaged"
-        if entry.size != member.size or _sha256(
+        if entry.size != member.size or sha256(
                 view[entry.start:entry.start + entry.packed_size]) != member.raw_sha256:
             raise BundleError(mismatch)
-        data = _content(view, entry, mismatch)
-        if _sha256(data) != member.sha256:
+        data = content(view, entry, mismatch)
+        if sha256(data) != member.sha256:
             raise BundleError(mismatch)
         contents[member.name] = data
 
@@ -635,124 +588,3 @@ def read_bundle(path: Path | str, *, public_key_of: Callable[[str], bytes | None
         batches.append(batch)
     return manifest, batches
 
-
-def _read_file(path: Path) -> bytes:
-    try:
-        with open(path, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            if size > MAX_FILE_SIZE:
-                raise BundleError(f"{path.name} is too large for a bundle ({size >> 20} MiB; "
-                                  f"at most {MAX_FILE_SIZE >> 20} MiB)")
-            return fh.read(MAX_FILE_SIZE + 1)
-    except OSError as exc:
-        raise BundleError(f"cannot read {path}: {exc.strerror or exc}") from None
-
-
-def _parse_zip(blob: bytes, label: str) -> dict[str, _Entry]:
-    """Walk the ZIP strictly; every header byte must be what the writer puts there."""
-    if not blob.startswith(_MARKER_PREFIX):
-        head = blob[:len(_MARKER_PREFIX) + 8]
-        if not head.startswith(_LOCAL_SIG) or head[30:43] != MARKER_NAME.encode():
-            if blob and _MARKER_PREFIX.startswith(blob):
-                raise BundleError(f"{label} is cut short (nothing after its first bytes)")
-            raise BundleError(f"{label} is not a MovCon bundle" + ("" if blob else " (empty)"))
-        newer = _MARKER_RE.match(head, 43)
-        if newer and int(newer[1]) > FORMAT and _LOCAL.unpack_from(head)[6] == zlib.crc32(
-                newer[0]):
-            raise BundleError(f"{label} was made by a newer MovCon (bundle format "
-                              f"{newer[1].decode()}; "
-                              f"this one reads format {FORMAT}): upgrade MovCon to import it")
-        raise BundleError(f"{label} is damaged: its format marker is altered")
-
-    def damaged(where: str) -> BundleError:
-        return BundleError(f"{label} is damaged or cut short ({where})")
-
-    if len(blob) < len(_MARKER_PREFIX) + _END.size:
-        raise damaged("no ZIP end record")
-    sig, disk, cd_disk, here, count, cd_size, cd_start, comment = _END.unpack_from(
-        blob, len(blob) - _END.size)
-    if (sig != _END_SIG or disk or cd_disk or here != count or comment
-            or cd_start + cd_size != len(blob) - _END.size):
-        raise damaged("no valid ZIP end record")
-    if count > MAX_MEMBERS:
-        raise BundleError(f"{label} has {count} members; a bundle has at most {MAX_MEMBERS}")
-    central: list[tuple[str, int, int, int, int, int]] = []
-    pos = cd_start
-    for i in range(count):
-        if pos + _CENTRAL.size > cd_start + cd_size:
-            raise damaged(f"ZIP directory entry {i + 1}")
-        (sig, made, system, need, flags, method, time, date, crc, packed, size, name_len,
-         extra_len, comment_len, disk, internal, external, offset) = _CENTRAL.unpack_from(
-            blob, pos)
-        name = _member_name(blob[pos + _CENTRAL.size:pos + _CENTRAL.size + name_len], label)
-        if (sig != _CENTRAL_SIG or made != _VERSION or system != _UNIX or need != _VERSION
-                or flags or method not in (_STORED, _DEFLATED) or time != _DOS_TIME
-                or date != _DOS_DATE or extra_len or comment_len or disk or internal
-                or external != _EXTERNAL_ATTR or (method == _STORED and packed != size)):
-            raise damaged(f"ZIP directory entry {i + 1}")
-        central.append((name, method, crc, packed, size, offset))
-        pos += _CENTRAL.size + name_len
-    if pos != cd_start + cd_size:
-        raise damaged("ZIP directory size")
-
-    entries: dict[str, _Entry] = {}
-    pos = 0
-    total = 0
-    for i, (name, method, crc, packed, size, offset) in enumerate(central):
-        encoded = name.encode("ascii")
-        if offset != pos or pos + _LOCAL.size + len(encoded) > cd_start:
-            raise damaged(f"ZIP member {i + 1}")
-        local = _LOCAL.unpack_from(blob, pos)
-        if local != (_LOCAL_SIG, _VERSION, 0, method, _DOS_TIME, _DOS_DATE, crc, packed, size,
-                     len(encoded), 0) or blob[pos + _LOCAL.size:pos + _LOCAL.size
-                                              + len(encoded)] != encoded:
-            raise damaged(f"ZIP member {i + 1}")
-        if name in entries:
-            raise BundleError(f"{label} holds member {name} twice")
-        if (i == 0) != (name == MARKER_NAME):
-            raise BundleError(f"{label} is damaged: the format marker must come first, once")
-        start = pos + _LOCAL.size + len(encoded)
-        entries[name] = _Entry(name, method, crc, packed, size, start)
-        total += size
-        pos = start + packed
-        if pos > cd_start:
-            raise damaged(f"ZIP member {i + 1}")
-    if pos != cd_start:
-        raise damaged("bytes between the members and the ZIP directory")
-    if total > MAX_TOTAL_SIZE:
-        raise BundleError(f"{label} would unpack to {total >> 20} MiB; a bundle holds at most "
-                          f"{MAX_TOTAL_SIZE >> 20} MiB")
-    return entries
-
-
-def _member_name(raw: bytes, label: str) -> str:
-    """A member name that cannot escape a folder, whatever later unpacks the bundle."""
-    try:
-        name = raw.decode("ascii")
-    except UnicodeDecodeError:
-        name = ""
-    parts = name.split("/")
-    if (not name or not name.isprintable() or "\\" in name or ":" in name
-            or any(p in ("", ".", "..") for p in parts)):
-        raise BundleError(f"{label} holds a member named {raw.decode('ascii', 'replace')!r:.80} "
-                          "(absolute, '..' or odd characters): refused")
-    return name
-
-
-def _content(view: memoryview, entry: _Entry, error: str) -> bytes:
-    """A member's content, inflated no further than its declared size; CRC-32 checked."""
-    raw = view[entry.start:entry.start + entry.packed_size]
-    if entry.method == _STORED:
-        data = bytes(raw)
-    else:
-        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-        try:
-            data = inflater.decompress(raw, entry.size + 1)
-        except zlib.error:
-            raise BundleError(error) from None
-        if (not inflater.eof or inflater.unconsumed_tail or inflater.unused_data
-                or len(data) != entry.size):
-            raise BundleError(error)
-    if len(data) != entry.size or zlib.crc32(data) != entry.crc:
-        raise BundleError(error)
-    return data
