@@ -112,9 +112,41 @@ def _change_problem(item: object, seq: int) -> str | None:
     if not (isinstance(table, str) and isinstance(row_id, str) and isinstance(field_name, str)
             and table and row_id and field_name):
         return f"change {seq}: table, row id and field must be non-empty text"
-    if value is not None and not (isinstance(value, str) and _valid_json_text(value)):
+    if value is not None and not isinstance(value, str):
         return f"change {seq}: its value is not JSON text"
     return None
+
+
+def _columns(changes: list[Any], first_seq: int) -> list[tuple[Any, ...]] | None:
+    """The changes as seven columns if every one is well formed, else None.
+
+    The same rules as `_change_problem`, checked column by column: a batch holds up to
+    hundreds of thousands of changes, and this is most of the time spent reading one.
+    """
+    # map/set/min/max/all run in C: checks per column rather than per change.
+    if set(map(type, changes)) != {list} or set(map(len, changes)) != {7}:
+        return None
+    seqs, hlcs, tables, rows, fields, values, bases = zip(*changes, strict=True)
+    if seqs != tuple(range(first_seq, first_seq + len(changes))):
+        return None
+    for numbers in (hlcs, bases):
+        if set(map(type, numbers)) != {int} or min(numbers) < 0 or max(numbers) > MAX_INT:
+            return None
+    for texts in (tables, rows, fields):
+        if set(map(type, texts)) != {str} or not all(texts):
+            return None
+    if not set(map(type, values)) <= {str, type(None)}:
+        return None
+    return [seqs, hlcs, tables, rows, fields, values, bases]
+
+
+def _all_json_texts(texts: Sequence[str]) -> bool:
+    """Whether every text is one whole JSON value: one decode of them all as an array
+    (a text that is not whole either fails or changes the count)."""
+    try:
+        return len(_VALUE_DECODER.decode(f"[{','.join(texts)}]")) == len(texts)
+    except (ValueError, RecursionError):
+        return False
 
 
 # -- batches -------------------------------------------------------------------------------
@@ -170,17 +202,25 @@ class Batch:
         changes = doc["changes"]
         if not isinstance(changes, list) or len(changes) != self.last_seq - self.first_seq + 1:
             raise bad(f"it must hold changes {self.first_seq} to {self.last_seq}")
-        for seq, item in enumerate(changes, self.first_seq):
-            problem = _change_problem(item, seq)
-            if problem:
-                raise bad(problem)
+        columns = _columns(changes, self.first_seq)
+        if columns is None:  # something is off: find and name the first bad change
+            for seq, item in enumerate(changes, self.first_seq):
+                problem = _change_problem(item, seq)
+                if problem:
+                    raise bad(problem)
+            columns = list(zip(*changes, strict=True))
+        texts = [text for text in columns[5] if text is not None]
+        if not _all_json_texts(texts):  # find the culprit, one by one
+            for seq, item in enumerate(changes, self.first_seq):
+                if item[5] is not None and not _valid_json_text(item[5]):
+                    raise bad(f"change {seq}: its value is not JSON text")
         try:
             canonical = canonical_json(doc) == self.body
         except UnicodeEncodeError:  # a lone surrogate escaped in the JSON
             canonical = False
         if not canonical:
             raise bad("not in canonical form")
-        return tuple(tuple(c) for c in changes)  # type: ignore[misc]
+        return tuple(zip(*columns, strict=True))  # type: ignore[return-value]
 
 
 def make_batch(origin: str, first_seq: int, prev_hash: str, changes: Sequence[Sequence[Any]],
