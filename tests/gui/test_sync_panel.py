@@ -22,7 +22,7 @@ from app.gui import bundle_transfer
 from app.gui.main_window import MainWindow
 from app.gui.views.conflicts_view import ConflictsView
 from app.gui.views.sync_panel import SyncPanel
-from tests.core.sync_sites import concurrent_edit, make_sites
+from tests.core.sync_sites import concurrent_edit, exercise, make_sites, send
 from tests.gui.movement_data import add, request
 
 REMOVABLE_DRIVES = bundle_transfer.removable_drives
@@ -325,3 +325,63 @@ def test_bundle_file_names_say_who_for_whom_and_when(tmp_path: Path) -> None:
     (tmp_path / name).touch()
     assert bundle_transfer.unused_path(tmp_path, name).name == \
         "movcon-LT-to-EE-LV-20260609T1102Z-2.mcb"  # fmt: skip
+
+
+def test_keys_are_saved_and_trusted_from_the_panel(
+    tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.core.sync import keys
+
+    riga = Store.create(tmp_path / "riga.db", "LV", "Riga")
+    tallinn = Store.create(tmp_path / "tallinn.db", "EE", "Tallinn")
+    key_file = tmp_path / "riga.mck"
+    shown: list[str] = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(key_file), ""))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(key_file), ""))
+    monkeypatch.setattr(QMessageBox, "information", lambda p, t, text: shown.append(text))
+    monkeypatch.setattr(QMessageBox, "critical", lambda p, t, text: shown.append(text))
+    riga_panel = SyncPanel(riga)
+    qtbot.addWidget(riga_panel)
+    riga_panel.export_key_button.click()
+    assert key_file.is_file() and keys.fingerprint(exchange.site_public_key(riga)) in shown[-1]
+
+    panel = SyncPanel(tallinn)
+    qtbot.addWidget(panel)
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.No)
+    panel.trust_key_button.click()
+    assert exchange.public_key_of(tallinn, riga.site_id) is None  # not confirmed: not trusted
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.Yes)
+    panel.trust_key_button.click()
+    assert exchange.public_key_of(tallinn, riga.site_id) == exchange.site_public_key(riga)
+    assert "Riga (LV): trusted" in shown[-1]
+    riga.close()
+    tallinn.close()
+
+
+def test_held_changes_are_accepted_from_the_panel(
+    sites: list[Store], qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.core.clock import wall_ms
+
+    lt, lv = sites
+    ahead = wall_ms() + 2 * 3_600_000
+    lt.clock._now_ms = lambda: ahead
+    with lt.write() as w:
+        ex = w.insert("exercises", exercise())
+    send(lt, lv, tmp_path)
+    panel = SyncPanel(lv)
+    qtbot.addWidget(panel)
+    panel.refresh()
+    assert panel.accept_held_button.isEnabled() and "Held changes: 4" in panel.counts.text()
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.Yes)
+    panel.accept_held_button.click()
+    assert lv.get("exercises", ex) is not None
+    assert "accepted and merged 4 held changes" in panel.report.toPlainText()
+    assert not panel.accept_held_button.isEnabled()

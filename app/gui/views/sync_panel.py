@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QListView,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -32,6 +33,7 @@ from app.core import timefmt
 from app.core.sync import exchange
 from app.gui import bundle_transfer, display
 from app.gui.bundle_transfer import Outcome, Transfer
+from app.gui.views import site_keys
 from app.gui.views.record_table import RecordTable
 
 if TYPE_CHECKING:
@@ -201,8 +203,38 @@ class SyncPanel(QWidget):
         form.addRow("Site", self.site_name)
         form.addRow("Nation", self.nation)
         form.addRow("Key", self.fingerprint)
+        self.export_key_button = QPushButton("Save my key…")
+        self.export_key_button.clicked.connect(
+            lambda: site_keys.export_key(self, self.store, self._start_folder()))
+        self.trust_key_button = QPushButton("Trust a key…")
+        self.trust_key_button.setToolTip("Bundles are accepted only from sites whose key this "
+                                         "store trusts.")  # fmt: skip
+        self.trust_key_button.clicked.connect(self._trust_key)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.export_key_button)
+        buttons.addWidget(self.trust_key_button)
+        buttons.addStretch(1)
+        form.addRow(buttons)
         box.setMinimumWidth(box.fontMetrics().horizontalAdvance("M") * 20)
         return box
+
+    def _trust_key(self) -> None:
+        if site_keys.trust_key_file(self, self.store, self._start_folder()):
+            self.refresh()
+
+    def _accept_held(self) -> None:
+        answer = QMessageBox.question(
+            self, "Accept held changes?",
+            "These changes were stamped more than ten minutes ahead of this laptop's clock. "
+            "Check this laptop's clock first, and accept them only if it is right (then the "
+            "sender's clock was fast).")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        accepted = exchange.release_held(self.store)
+        plural = "s" if accepted != 1 else ""
+        self._report([f"accepted and merged {accepted} held change{plural}"])
+        self.refresh()
+        self.data_arrived.emit()
 
     def _build_receive(self) -> QGroupBox:
         box = QGroupBox("Receive")
@@ -304,8 +336,11 @@ class SyncPanel(QWidget):
                                "they wait until the clocks are checked.")
         self.review_button = QPushButton("Review conflicts")
         self.review_button.clicked.connect(self.review_conflicts)
+        self.accept_held_button = QPushButton("Accept held…")
+        self.accept_held_button.clicked.connect(self._accept_held)
         counts = QHBoxLayout()
         counts.addWidget(self.counts, 1)
+        counts.addWidget(self.accept_held_button)
         counts.addWidget(self.review_button)
         layout = QVBoxLayout(box)
         layout.addWidget(QLabel("Sites heard from"))
@@ -326,6 +361,7 @@ class SyncPanel(QWidget):
         conflicts, held = data["conflicts_open"], data["held"]
         self.counts.setText(f"Conflicts to review: {conflicts}    Held changes: {held}")
         self.review_button.setEnabled(conflicts > 0)
+        self.accept_held_button.setEnabled(held > 0)
 
     def _recipients_changed(self) -> None:
         nations = self.recipients()
