@@ -12,6 +12,12 @@ from app.core.sync import exchange, keys
 def make_sites(tmp: Path, *nations: str) -> list[Store]:
     """One store per nation (in order), each trusting every other's key."""
     stores = [Store.create(tmp / f"{i}-{n}.db", n, f"{n} cell {i}") for i, n in enumerate(nations)]
+    trust_each_other(stores)
+    return stores
+
+
+def trust_each_other(stores: list[Store]) -> None:
+    """Every store trusts every other's key (as after exchanging key files)."""
     for store in stores:
         for other in stores:
             if other is not store:
@@ -19,7 +25,6 @@ def make_sites(tmp: Path, *nations: str) -> list[Store]:
                 exchange.trust_key(store, keys.SiteKey(other.site_id, other.nation,
                                                        other.site_name, public,
                                                        keys.fingerprint(public)))
-    return stores
 
 
 def send(source: Store, target: Store, tmp: Path, full: bool = False) -> Any:

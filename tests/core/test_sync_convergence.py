@@ -22,8 +22,9 @@ from hypothesis import strategies as st
 
 from app.core.clock import wall_ms
 from app.core.store import Store
-from app.core.sync import exchange, keys
+from app.core.sync import exchange
 from app.core.sync.digest import digest
+from tests.core.sync_sites import trust_each_other
 
 NATIONS = ("LT", "LV", "EE", "PL", "DE", "US", "GB", "FI", "SE", "DK", "NO")
 DAY_MS = 86_400_000
@@ -70,13 +71,7 @@ def test_convergence(templates: dict[str, Path], tmp_path_factory: pytest.TempPa
     stores = [_site(templates[NATIONS[i]], tmp / f"{i}.db") for i in range(sites)]
     for store, skew in zip(stores, skews, strict=False):
         store.clock._now_ms = lambda skew=skew: wall_ms() + skew
-    for store in stores:
-        for other in stores:
-            if other is not store:
-                public = exchange.site_public_key(other)
-                exchange.trust_key(store, keys.SiteKey(other.site_id, other.nation,
-                                                       other.site_name, public,
-                                                       keys.fingerprint(public)))
+    trust_each_other(stores)
     records: list[str] = []
     bundles: list[tuple[Path, int]] = []  # (file, recipient index)
     counter = 0
