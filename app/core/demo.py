@@ -18,6 +18,7 @@ from app.core.ids import stable_id
 from app.core.movement_request import split_into_serials
 from app.core.store import Store
 from app.core.store.baseline import vehicle_type_id
+from app.core.trust.authority import HOST_STATUSES
 
 EXERCISE = "AMBER LINK 26"
 HOSTS = ("PL", "LT", "LV", "EE")
@@ -363,7 +364,8 @@ class _Scenario:
             records.append({**base, "status": state})
         owner_site = self.origin(move.owner)
         for record in records:
-            decider = self.origin(host) if record.get("decided_by") else owner_site
+            decided = record.get("decided_by") or record["status"] in HOST_STATUSES
+            decider = self.origin(host) if decided else owner_site
             with self.store.write(origin=decider) as w:
                 w.insert("permits", record)
 

@@ -139,7 +139,40 @@ def _v3(conn: sqlite3.Connection) -> None:
                  " JOIN sites s ON s.site_no = c.origin")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
+def _v4(conn: sqlite3.Connection) -> None:
+    """Trust between nations: nation keys, site certificates, revocations, quarantine, audit."""
+    # Nation root keys this store trusts (after their fingerprint words were confirmed).
+    conn.execute("CREATE TABLE trusted_nations (nation TEXT PRIMARY KEY, root_key BLOB NOT NULL,"
+                 " encryption_key BLOB NOT NULL, binding BLOB NOT NULL, fingerprint TEXT NOT NULL,"
+                 " trusted_at TEXT NOT NULL, trusted_by TEXT NOT NULL)")
+    # This store's nation's decryption key (X25519), unwrapped from the site's enrolment.
+    conn.execute("CREATE TABLE nation_secret (key_id TEXT PRIMARY KEY, nation TEXT NOT NULL,"
+                 " private_key BLOB NOT NULL) WITHOUT ROWID")
+    # Site certificates signed by a nation root; kept verbatim so that bundles carry them on.
+    conn.execute("CREATE TABLE certificates (serial TEXT PRIMARY KEY, site_id TEXT NOT NULL,"
+                 " nation TEXT NOT NULL, role TEXT NOT NULL, not_before TEXT NOT NULL,"
+                 " not_after TEXT NOT NULL, body BLOB NOT NULL, signature BLOB NOT NULL,"
+                 " received_at TEXT NOT NULL) WITHOUT ROWID")
+    conn.execute("CREATE INDEX certificates_site ON certificates (site_id)")
+    # The newest signed revocation list of each nation (an older one never replaces it).
+    conn.execute("CREATE TABLE revocations (nation TEXT PRIMARY KEY, version INTEGER NOT NULL,"
+                 " body BLOB NOT NULL, signature BLOB NOT NULL, received_at TEXT NOT NULL)")
+    # Changes refused by authority: kept as received, not applied, listed for review.
+    conn.execute("CREATE TABLE quarantine (origin INTEGER NOT NULL, seq INTEGER NOT NULL,"
+                 " hlc INTEGER NOT NULL, tbl TEXT NOT NULL, row_id TEXT NOT NULL,"
+                 " field TEXT NOT NULL, value TEXT, base INTEGER NOT NULL, reason TEXT NOT NULL,"
+                 " sender TEXT NOT NULL, bundle_id TEXT NOT NULL, received_at TEXT NOT NULL,"
+                 " PRIMARY KEY (origin, seq)) WITHOUT ROWID")
+    # Decisions, hash-chained: each entry's hash covers the previous one's.
+    conn.execute("CREATE TABLE audit_log (seq INTEGER PRIMARY KEY, at TEXT NOT NULL,"
+                 " site_id TEXT NOT NULL, person TEXT NOT NULL, action TEXT NOT NULL,"
+                 " subject TEXT NOT NULL, detail TEXT NOT NULL, prev_hash TEXT NOT NULL,"
+                 " hash TEXT NOT NULL, signature BLOB NOT NULL)")
+    conn.execute("CREATE TABLE audit_head (id INTEGER PRIMARY KEY CHECK (id = 1),"
+                 " seq INTEGER NOT NULL, hash TEXT NOT NULL)")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

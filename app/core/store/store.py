@@ -36,6 +36,7 @@ class Store:
         # (that is, while no other connection has committed).
         self._tail: tuple[int, dict[int, int], int] | None = None
         self._site_nos: dict[str, int] = {}
+        self._authorities: dict[str, Any] = {}
         self.clock = HybridClock(self.last_stamp())
 
     # -- opening ------------------------------------------------------------------------
@@ -122,9 +123,30 @@ class Store:
         self.close()
 
     # -- writing ------------------------------------------------------------------------
-    def write(self, origin: str | None = None, clock: HybridClock | None = None) -> Writer:
-        """The one way to change synced data: `with store.write() as w: w.insert(...)`."""
-        return Writer(self, origin or self.site_id, clock or self.clock)
+    def write(self, origin: str | None = None, clock: HybridClock | None = None,
+              check_authority: bool = True) -> Writer:
+        """The one way to change synced data: `with store.write() as w: w.insert(...)`.
+
+        `check_authority` false is for the synthetic load generator only, which writes all
+        nations' data as one site; every edit a person makes is checked.
+        """
+        return Writer(self, origin or self.site_id, clock or self.clock, check_authority)
+
+    def authority(self, origin: str) -> Any:
+        """Who `origin` is when writing here (this site, or a site a scenario writes as)."""
+        found = self._authorities.get(origin)
+        if found is None:
+            from app.core.trust.registry import Authorities, SiteAuthority
+
+            if origin == self.site_id:
+                found = Authorities(self).of(origin)
+            else:
+                row = self.conn.execute("SELECT nation, name FROM sites WHERE site_id = ?",
+                                        (origin,)).fetchone()
+                found = SiteAuthority(origin, row[0] if row else "", "cell", "scenario",
+                                      None, None)
+            self._authorities[origin] = found
+        return found
 
     def validation_context(self) -> validation.Context:
         if self._context is None:
@@ -138,6 +160,7 @@ class Store:
         """Drop what this connection remembers of the store (after a rollback or a merge)."""
         self._context = None
         self._site_nos.clear()
+        self._authorities.clear()
         self._tail = None
 
     # -- reading ------------------------------------------------------------------------

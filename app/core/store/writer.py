@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from app.core.clock import HybridClock
 from app.core.domain import validation
 from app.core.domain.records import JSON_KINDS, Table, table
+from app.core.domain.vocabulary import DECIDED_PERMIT_STATUSES
 from app.core.ids import is_record_id, new_id
 from app.core.store import codec
+from app.core.store.baseline import BASELINE_ORIGIN
 
 if TYPE_CHECKING:
     from app.core.store.store import Store
@@ -35,10 +37,16 @@ class Change(NamedTuple):
 
 
 class Writer:
-    def __init__(self, store: Store, origin: str, clock: HybridClock) -> None:
+    def __init__(self, store: Store, origin: str, clock: HybridClock,
+                 check_authority: bool = True) -> None:
         self._store = store
         self._conn: sqlite3.Connection = store.conn
         self._origin = origin
+        # Reference data shipped with MovCon is nobody's edit; everything else is judged.
+        self._check = check_authority and origin != BASELINE_ORIGIN
+        self._author: Any = None
+        self._private_key: bytes | None = None
+        self._decisions: list[tuple[str, str, dict[str, Any]]] = []
         self._origin_no = 0
         self._clock = clock
         self._seq = 0
@@ -47,6 +55,13 @@ class Writer:
 
     # -- transaction --------------------------------------------------------------------
     def __enter__(self) -> Writer:
+        if self._check:
+            self._author = self._store.authority(self._origin)
+        if self._origin == self._store.site_id:
+            # Read (or made, which writes) before the transaction: decisions are signed.
+            from app.core.sync.exchange import site_private_key
+
+            self._private_key = site_private_key(self._store)
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             self._origin_no = self._store.site_no(self._origin)
@@ -66,6 +81,7 @@ class Writer:
             return
         try:
             self._flush_log()
+            self._audit_decisions()
             self._conn.execute("COMMIT")
         except BaseException:
             self._conn.execute("ROLLBACK")
@@ -86,6 +102,7 @@ class Writer:
         elif not is_record_id(record_id):
             raise validation.ValidationError("id", f"must be a UUIDv7, got {record_id!r}")
         clean = validation.record(spec, values, self._store.validation_context())
+        self._authorize(spec, record_id, clean, None)
         columns = [codec.to_column(f.kind, clean.get(f.name)) for f in spec.fields]
         try:
             self._conn.execute(self._store.insert_sql(table_name), [record_id, *columns])
@@ -108,6 +125,7 @@ class Writer:
         changed = [n for n, val in clean.items() if current.get(n) != val]
         if not changed:
             return []
+        self._authorize(spec, record_id, {n: clean[n] for n in changed}, current)
         assignments = ", ".join(f'"{n}" = ?' for n in changed)
         self._conn.execute(
             f'UPDATE "{table_name}" SET {assignments} WHERE id = ?',
@@ -135,10 +153,48 @@ class Writer:
             raise validation.ValidationError("id", f"no {spec.label.lower()} with id {record_id}")
         if current["deleted"] == deleted:
             return
+        self._authorize(spec, record_id, {"deleted": deleted}, current)
         self._conn.execute(f'UPDATE "{table_name}" SET deleted = ? WHERE id = ?',
                            (int(deleted), record_id))
         self._log(spec, record_id, "deleted", current["deleted"], deleted, self._clock.tick(),
                   self._bases(record_id).get("deleted", 0))
+
+    def _authorize(self, spec: Table, record_id: str, values: dict[str, Any],
+                   current: dict[str, Any] | None) -> None:
+        """Refuse an edit outside this site's nation's authority; note decisions for audit."""
+        if self._check:
+            from app.core.trust.authority import local_check
+
+            problem = local_check(self._store, self._author, spec.name, record_id, values,
+                                  current)
+            if problem:
+                raise validation.ValidationError(next(iter(values)), f"refused: {problem}")
+        if self._private_key is None:
+            return
+        status = values.get("status")
+        if spec.name == "permits" and status in DECIDED_PERMIT_STATUSES:
+            record = {**(current or {}), **values}
+            subject = f"permit {record.get('reference') or record_id}"
+            self._decisions.append(("permit_decided", subject, {
+                "permit_id": record_id, "status": status,
+                "host_nation": record.get("host_nation"),
+                "movement_id": record.get("movement_id")}))
+        elif spec.name == "movements" and status == "planned":
+            record = {**(current or {}), **values}
+            self._decisions.append(("movement_approved", f"movement {record.get('name')}",
+                                    {"movement_id": record_id, "owner": record.get("owner"),
+                                     "status": status}))
+
+    def _audit_decisions(self) -> None:
+        if not self._decisions or self._private_key is None:
+            return
+        from app.core import audit
+
+        person = audit.current_person()
+        for action, subject, detail in self._decisions:
+            audit.append(self._conn, site_id=self._origin, private_key=self._private_key,
+                         action=action, subject=subject, detail=detail, person=person)
+        self._decisions.clear()
 
     def _require(self, spec: Table, record_id: str) -> dict[str, Any]:
         current = self._store.get(spec.name, record_id)

@@ -17,7 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from app.core.sync.words import words
 
@@ -46,6 +49,7 @@ class SiteKey:
     site_name: str
     public: bytes
     fingerprint: str
+    encryption_key: bytes | None = None  # X25519; files written before it existed lack it
 
 
 def generate() -> tuple[bytes, bytes]:
@@ -56,6 +60,17 @@ def generate() -> tuple[bytes, bytes]:
 
 def public_of(private: bytes) -> bytes:
     return Ed25519PrivateKey.from_private_bytes(private).public_key().public_bytes_raw()
+
+
+def encryption_private_of(private: bytes) -> bytes:
+    """The site's X25519 key, derived from its Ed25519 key so the store keeps one secret."""
+    return HKDF(hashes.SHA256(), 32, salt=None,
+                info=b"movcon site encryption key v1").derive(private)
+
+
+def encryption_public_of(private: bytes) -> bytes:
+    return X25519PrivateKey.from_private_bytes(
+        encryption_private_of(private)).public_key().public_bytes_raw()
 
 
 def sign(private: bytes, data: bytes) -> bytes:
@@ -90,20 +105,32 @@ def fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def encryption_binding(site_id: str, encryption_key: bytes) -> bytes:
+    """What a site signs to bind its encryption key to its signing key."""
+    return b"movcon site encryption key v1\n" + site_id.encode("ascii") + b"\n" + encryption_key
+
+
 def write_key_file(path: Path, site_id: str, nation: str, site_name: str,
-                   public: bytes) -> None:
+                   public: bytes, private: bytes | None = None) -> None:
+    """`private` (the site's own key) adds its encryption key, signed, for certification."""
     """Write a site's public key file atomically: a reader sees the old file or the new one."""
     path = Path(path)
     if not SITE_ID_RE.fullmatch(site_id) or not NATION_RE.fullmatch(nation):
         raise ValueError(f"bad site id {site_id!r} or nation {nation!r}")
     if not NAME_RE.fullmatch(site_name) or len(public) != KEY_SIZE:
         raise ValueError("a site name has no control characters; a public key is 32 bytes")
-    text = json.dumps({
+    doc = {
         "format": KEY_FILE_FORMAT, "version": KEY_FILE_VERSION, "site_id": site_id,
         "nation": nation, "site_name": site_name,
         "public_key": base64.b64encode(public).decode("ascii"),
         "fingerprint": fingerprint(public),
-    }, ensure_ascii=False, indent=2) + "\n"
+    }
+    if private is not None:
+        encryption_key = encryption_public_of(private)
+        doc["encryption_key"] = base64.b64encode(encryption_key).decode("ascii")
+        doc["encryption_binding"] = base64.b64encode(
+            sign(private, encryption_binding(site_id, encryption_key))).decode("ascii")
+    text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
     temp = path.with_name(f".{path.name}.tmp")
     try:
         with open(temp, "wb") as fh:
@@ -159,4 +186,20 @@ def read_key_file(path: Path) -> SiteKey:
     expected = fingerprint(public)
     if " ".join(doc["fingerprint"].lower().split()) != expected:
         raise KeyFileError(f"{path}: the file's fingerprint does not match its key: altered?")
-    return SiteKey(doc["site_id"], doc["nation"], doc["site_name"], public, expected)
+    encryption = None
+    if "encryption_key" in doc:
+        try:
+            encryption = base64.b64decode(str(doc["encryption_key"]), validate=True)
+        except (binascii.Error, ValueError):
+            encryption = b""
+        if len(encryption) != KEY_SIZE:
+            raise KeyFileError(f"{path}: the encryption key is not 32 bytes of base64")
+        try:
+            binding = base64.b64decode(str(doc.get("encryption_binding", "")), validate=True)
+        except (binascii.Error, ValueError):
+            binding = b""
+        if not verify(public, binding, encryption_binding(doc["site_id"], encryption)):
+            raise KeyFileError(f"{path}: the encryption key is not signed by the site's key: "
+                               "altered?")
+    return SiteKey(doc["site_id"], doc["nation"], doc["site_name"], public, expected,
+                   encryption)

@@ -1,0 +1,1 @@
+"""Trust between nations: nation keys, certificates, revocations, authority."""
