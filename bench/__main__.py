@@ -10,7 +10,8 @@ import importlib
 import subprocess
 import sys
 
-BENCHES = ("write_path", "first_paint", "route_analysis", "deconfliction", "sync")
+BENCHES = ("write_path", "first_paint", "route_analysis", "deconfliction", "sync",
+           "envelope")
 
 
 def main(names: list[str]) -> int:
