@@ -62,6 +62,16 @@ def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def demo_us_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo as the US cell holds it: for tests that change US movements."""
+    from app.core import demo
+
+    path = tmp_path_factory.mktemp("demo-us") / "demo.db"
+    demo.write(path, nation="US", start=DEMO_START, now=DEMO_NOW)
+    return path
+
+
 @pytest.fixture
 def demo_copy(demo_path: Path, tmp_path: Path) -> Path:
     """A private copy of the demo store that a test may change."""

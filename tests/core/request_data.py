@@ -14,7 +14,7 @@ TRUCKS = {"type": "MAN HX77", "count": 30, "mlc": 30, "weight_t": 32, "length_m"
 def request(**changes: Any) -> dict[str, Any]:
     doc = {
         "name": "Panzerbataillon 393 to Rukla",
-        "owner": "DE",
+        "owner": "LT",
         "unit": "PzBtl 393",
         "domain": "road",
         "priority": "exercise",

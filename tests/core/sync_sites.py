@@ -7,6 +7,7 @@ from typing import Any
 
 from app.core.store import Store
 from app.core.sync import exchange, keys
+from app.core.trust import enrolment, nation_keys, registry
 
 
 def make_sites(tmp: Path, *nations: str) -> list[Store]:
@@ -16,15 +17,52 @@ def make_sites(tmp: Path, *nations: str) -> list[Store]:
     return stores
 
 
+def nation_key(nation: str) -> nation_keys.NationKey:
+    """One root key per nation for the whole test run (as each nation has one)."""
+    if nation not in _NATION_KEYS:
+        _NATION_KEYS[nation] = nation_keys.create(nation)
+    return _NATION_KEYS[nation]
+
+
+_NATION_KEYS: dict[str, nation_keys.NationKey] = {}
+
+
+def site_key(store: Store) -> keys.SiteKey:
+    """The key file a site would export, as its nation's key officer reads it."""
+    private = exchange.site_private_key(store)
+    public = keys.public_of(private)
+    return keys.SiteKey(store.site_id, store.nation, store.site_name, public,
+                        keys.fingerprint(public), keys.encryption_public_of(private))
+
+
+def certify(store: Store, role: str = "cell", days: int = 365) -> None:
+    """Enrol `store` in its nation: a certificate and the nation's decryption key."""
+    key = nation_key(store.nation)
+    enrolment.install(store, enrolment.make(key, site_key(store), role, days),
+                      key.public.fingerprint)
+
+
+def trust_nations(store: Store, *nations: str) -> None:
+    for nation in nations:
+        public = nation_key(nation).public
+        registry.trust_nation(store, public, public.fingerprint)
+
+
 def trust_each_other(stores: list[Store]) -> None:
-    """Every store trusts every other's key (as after exchanging key files)."""
+    """Every store is certified by its nation and trusts every nation's root key (as after
+    the key officers met once); sites then know each other through their certificates."""
+    nations = sorted({s.nation for s in stores})
+    for store in stores:
+        certify(store)
+        trust_nations(store, *nations)
+
+
+def confirm_keys(stores: list[Store]) -> None:
+    """Every store also trusts every other's site key directly (words read by phone)."""
     for store in stores:
         for other in stores:
             if other is not store:
-                public = exchange.site_public_key(other)
-                exchange.trust_key(store, keys.SiteKey(other.site_id, other.nation,
-                                                       other.site_name, public,
-                                                       keys.fingerprint(public)))
+                exchange.trust_key(store, site_key(other))
 
 
 def send(source: Store, target: Store, tmp: Path, full: bool = False) -> Any:
@@ -42,7 +80,8 @@ def _next() -> int:
 
 
 def exercise(**changes: Any) -> dict[str, Any]:
-    return {"name": "Iron Wolf 26", "lead_nation": "LT", "start": "2026-06-01T00:00:00Z",
+    # No lead nation: a joint exercise any nation's cell may edit.
+    return {"name": "Iron Wolf 26", "start": "2026-06-01T00:00:00Z",
             "end": "2026-06-05T00:00:00Z", **changes}
 
 

@@ -278,8 +278,9 @@ def test_not_for_this_nation(tmp_path: Path) -> None:
 def test_unknown_sender(tmp_path: Path) -> None:
     path = tmp_path / "b.movcon"
     write(path, small_batches())
-    refused(path, f"unknown sender: site {RIGA} (Rīga JMCC, LV); import its key with "
-                  "'movcon keys import'", key_of=lambda s: None if s == RIGA else public_of(s))
+    refused(path, f"unknown sender: site {RIGA} (Rīga JMCC, LV) has no certificate from a "
+                  "nation trusted here and no confirmed key",
+            key_of=lambda s: None if s == RIGA else public_of(s))
 
 
 def test_bad_manifest_signature(tmp_path: Path) -> None:
@@ -324,7 +325,7 @@ def test_unknown_origin(tmp_path: Path) -> None:
     path = tmp_path / "b.movcon"
     write(path, small_batches())
     refused(path, f"unknown origin: site {VILNIUS} (Vilnius NMCC, LT) made changes in this "
-                  "bundle; import its key with 'movcon keys import'",
+                  "bundle and has no certificate from a nation trusted here",
             key_of=lambda s: None if s == VILNIUS else public_of(s))
 
 

@@ -20,7 +20,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 @pytest.fixture
 def db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     path = tmp_path / "cell.db"
-    assert run(capsys, "--db", str(path), "init", "--nation", "LV", "--site", "Riga")[0] == 0
+    assert run(capsys, "--db", str(path), "init", "--nation", "LT", "--site", "Vilnius")[0] == 0
     return path
 
 
@@ -53,13 +53,13 @@ def test_movement_add_prints_the_new_id_alone(
 
     code, out, _ = run(capsys, "--db", str(db), "movement", "show", new_id, "--json")
     shown = json.loads(out)
-    assert shown["owner"] == "DE" and len(shown["serials"]) == 2
+    assert shown["owner"] == "LT" and len(shown["serials"]) == 2
 
     code, out, _ = run(capsys, "--db", str(db), "movement", "show", new_id)
     assert "Panzerbataillon 393 to Rukla" in out and "serial 2" in out
 
     code, out, _ = run(capsys, "--db", str(db), "history", new_id)
-    assert code == 0 and "movements.owner = \"DE\"" in out and "Riga (this site)" in out
+    assert code == 0 and "movements.owner = \"LT\"" in out and "Vilnius (this site)" in out
 
 
 @pytest.mark.parametrize(("content", "words"), [

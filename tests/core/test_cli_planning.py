@@ -36,10 +36,23 @@ def test_plan_json_has_the_documented_keys(demo_path: Path,
     assert kms == sorted(kms) and plan["length_km"] >= kms[-1] > 0
 
 
-def test_conflicts_and_an_applied_suggestion(demo_path: Path, tmp_path: Path,
+def test_a_suggestion_for_another_nations_movement_is_not_applied(
+        demo_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "copy.db"
+    db.write_bytes(demo_path.read_bytes())  # the LT cell's store
+    troop = movement_id(capsys, db, "Stryker troop to Ādaži")
+    before = db.read_bytes()
+    assert main(["--db", str(db), "suggest", troop, "--apply"]) == 2
+    err = capsys.readouterr().err
+    assert "only US may change it, not LT" in err and len(err.splitlines()) == 1
+    assert run_json(capsys, "--db", str(db), "suggest", troop, "--json")  # still advised
+    assert db.read_bytes() == before
+
+
+def test_conflicts_and_an_applied_suggestion(demo_us_path: Path, tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "copy.db"
-    db.write_bytes(demo_path.read_bytes())
+    db.write_bytes(demo_us_path.read_bytes())  # the US cell's store: the troop is its own
     before = run_json(capsys, "--db", str(db), "conflicts", "--json")
     assert all(set(c) >= {"point", "movements", "start", "end", "reason"} for c in before)
     troop = movement_id(capsys, db, "Stryker troop to Ādaži")

@@ -10,7 +10,7 @@ from tests.core.request_data import request
 
 def test_a_valid_request_becomes_a_movement_with_serials(store: Store) -> None:
     req = parse(request(), store.validation_context())
-    assert req.movement["owner"] == "DE" and req.movement["status"] == "submitted"
+    assert req.movement["owner"] == "LT" and req.movement["status"] == "submitted"
     assert [sum(v["count"] for v in s["vehicles"]) for s in req.serials] == [24, 20]
     movement_id = movements.add_movement(store, req)
     found = movements.detail(store, movement_id)

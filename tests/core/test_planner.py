@@ -22,8 +22,11 @@ BUDZISKO = "Budzisko – Kalvarija"
 
 
 @pytest.fixture
-def store(demo_copy: Path) -> Iterator[Store]:
-    with Store.open(demo_copy) as s:
+def store(demo_us_path: Path, tmp_path: Path) -> Iterator[Store]:
+    """The US cell's copy of the demo: the tests move the US troop, which only the US may."""
+    path = tmp_path / "demo-us.db"
+    path.write_bytes(demo_us_path.read_bytes())
+    with Store.open(path) as s:
         yield s
 
 

@@ -135,7 +135,7 @@ def test_verify_reports_damage_that_a_quick_open_lets_through(store: Store) -> N
     assert store.verify() == []
     with store.write() as w:
         w.insert("movements", {
-            "name": "m", "owner": "PL", "unit": "1 bz", "domain": "road", "priority": "routine",
+            "name": "m", "owner": "LT", "unit": "1 bz", "domain": "road", "priority": "routine",
             "status": "planned", "route": [[23.1, 54.3], [24.1, 56.9]],
             "depart": "2026-06-02T06:00:00Z", "speed_kmh": 50, "vehicle_interval_m": 100})
     # Make an index disagree with its table: the pages stay sound, the contents do not.

@@ -7,6 +7,7 @@ single-byte change and every truncation of a real bundle.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import os
@@ -20,9 +21,10 @@ import pytest
 
 from app.core.store import Store
 from app.core.store.schema import SCHEMA_VERSION
-from app.core.sync import bundle, exchange, keys
+from app.core.sync import bundle, envelope, exchange, keys
 from app.core.sync.digest import digest
-from tests.core.sync_sites import exercise, make_sites
+from app.core.trust import registry
+from tests.core.sync_sites import confirm_keys, exercise, make_sites, trust_nations
 
 
 def _state(store: Store) -> tuple[bytes, dict[str, list[tuple[Any, ...]]]]:
@@ -47,6 +49,8 @@ def _refused(store: Store, path: Path, words: str) -> str:
 def sites(tmp_path: Path) -> Iterator[list[Store]]:
     """LT with an exercise to send; LV and EE trust LT and each other."""
     lt, lv, ee = make_sites(tmp_path, "LT", "LV", "EE")
+    # Keys confirmed by their words too: the bundles crafted here carry no certificates.
+    confirm_keys([lt, lv, ee])
     with lt.write() as w:
         w.insert("exercises", exercise())
     yield [lt, lv, ee]
@@ -61,7 +65,7 @@ def test_a_bundle_from_a_newer_schema_is_refused_with_upgrade(sites: list[Store]
     exchange.export(lt, ["LV"], current)
     manifest, batches = bundle.read_bundle(
         current, public_key_of=lambda site: exchange.public_key_of(lv, site), our_nation="LV",
-        max_schema=SCHEMA_VERSION)
+        max_schema=SCHEMA_VERSION, decryption_keys=registry.decryption_keys(lv))
     newer = tmp_path / "newer.mcb"
     bundle.write_bundle(
         newer, bundle_id=manifest.bundle_id, sender_site=lt.site_id, sender_nation="LT",
@@ -72,7 +76,7 @@ def test_a_bundle_from_a_newer_schema_is_refused_with_upgrade(sites: list[Store]
     assert f"schema {SCHEMA_VERSION + 1}; this one reads up to {SCHEMA_VERSION}" in message
     # Refused for its schema alone: the same changes at this schema are taken, and the newer
     # bundle was not recorded as seen (after an upgrade it would be imported).
-    assert exchange.import_bundle(lv, current).summary.applied == 4
+    assert exchange.import_bundle(lv, current).summary.applied == 3
     assert digest(lv) == digest(lt)
 
 
@@ -100,8 +104,11 @@ def test_a_bundle_for_another_nation_is_refused(sites: list[Store], tmp_path: Pa
     lt, lv, ee = sites
     path = tmp_path / "for-ee.mcb"
     exchange.export(lt, ["EE"], path)
-    _refused(lv, path, "bundle is for EE; this store belongs to LV")
-    assert exchange.import_bundle(ee, path).summary.applied == 4  # its recipient takes it
+    _refused(lv, path, "encrypted for key ids [0-9a-f]{16}; none of them is held here")
+    plain = tmp_path / "plain-for-ee.mcb"  # the same check inside, for a bundle not sealed
+    plain.write_bytes(envelope.open_sealed(path.read_bytes(), registry.decryption_keys(ee)))
+    _refused(lv, plain, "bundle is for EE; this store belongs to LV")
+    assert exchange.import_bundle(ee, path).summary.applied == 3  # its recipient takes it
 
 
 def _zip_file() -> bytes:
@@ -137,6 +144,7 @@ def test_a_file_that_is_not_a_bundle_is_refused(sites: list[Store], tmp_path: Pa
 def test_a_bundle_from_an_unknown_sender_is_refused(sites: list[Store], tmp_path: Path) -> None:
     _, lv, _ = sites
     stranger = Store.create(tmp_path / "pl.db", "PL", "Warsaw")
+    trust_nations(stranger, "LV")  # it can seal for LV; LV knows nothing of it
     with stranger.write() as w:
         w.insert("exercises", exercise(name="Not trusted"))
     path = tmp_path / "stranger.mcb"
@@ -189,12 +197,12 @@ def test_a_full_disk_during_export_leaves_no_file(sites: list[Store], tmp_path: 
         def fail_fsync(fd: int) -> None:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-        monkeypatch.setattr(bundle.os, "fsync", fail_fsync)
+        monkeypatch.setattr(envelope.os, "fsync", fail_fsync)
     else:
         room = 0 if where == "first byte" else 600  # 600: inside the first batch
         real_open = open
-        monkeypatch.setattr(bundle, "open", lambda *a, **k: _FullDisk(real_open(*a, **k), room),
-                            raising=False)
+        monkeypatch.setattr(envelope, "open",
+                            lambda *a, **k: _FullDisk(real_open(*a, **k), room), raising=False)
     with pytest.raises(exchange.SyncError) as info:
         exchange.export(lt, ["LV"], out)
     monkeypatch.undo()
@@ -213,7 +221,7 @@ def test_a_full_disk_during_export_leaves_no_file(sites: list[Store], tmp_path: 
     assert len(after[1]["batches"]) == len(before[1]["batches"]) + 1
     # Once there is room, the same batches go out and arrive.
     result = exchange.export(lt, ["LV"], out)
-    assert (result.batches, result.changes) == (len(after[1]["batches"]), 4 * result.batches)
+    assert (result.batches, result.changes) == (len(after[1]["batches"]), 3 * result.batches)
     assert _state(lt)[1]["batches"] == after[1]["batches"]
     assert exchange.import_bundle(lv, out).summary.applied == result.changes
     assert digest(lv) == digest(lt)
@@ -229,10 +237,17 @@ def test_every_changed_byte_and_every_truncation_is_refused(sites: list[Store],
         w.insert("exercises", exercise(name="Second", description="Šeštokai – Ämari"))
     good = tmp_path / "good.mcb"
     assert exchange.export(lt, ["LV"], good, full=True).batches == 2
-    blob = good.read_bytes()
+    sealed = good.read_bytes()
+    # The bundle inside the envelope, as if it came unsealed: the reader's own checks.
+    blob = envelope.open_sealed(sealed, registry.decryption_keys(lv))
     before, writes = _state(lv), lv.conn.total_changes
     bad = tmp_path / "bad.mcb"
     accepted = []
+    for i in range(len(sealed)):  # the envelope: any change fails its authentication
+        bad.write_bytes(sealed[:i] + bytes([sealed[i] ^ 0x01]) + sealed[i + 1:])
+        with contextlib.suppress(exchange.SyncError):
+            exchange.import_bundle(lv, bad)
+            accepted.append((i, "sealed"))
     for i in range(len(blob)):
         # Low bit (hex digits, lengths), high bit (UTF-8, flags) and every bit of the byte.
         for mask in (0x01, 0x80, 0xFF):
@@ -251,5 +266,5 @@ def test_every_changed_byte_and_every_truncation_is_refused(sites: list[Store],
         accepted.append((size, None))
     assert accepted == []
     assert lv.conn.total_changes == writes and _state(lv) == before
-    assert exchange.import_bundle(lv, good).summary.applied == 9  # the original is whole
+    assert exchange.import_bundle(lv, good).summary.applied == 7  # the original is whole
     assert digest(lv) == digest(lt)

@@ -153,7 +153,7 @@ def test_permit_decision_needs_who_and_when(store: Store) -> None:
     with store.write() as w:
         ex_id = w.insert("exercises", exercise())
         mv = w.insert("movements", {
-            "name": "m", "owner": "PL", "unit": "u", "domain": "road", "priority": "exercise",
+            "name": "m", "owner": "LT", "unit": "u", "domain": "road", "priority": "exercise",
             "status": "planned", "exercise_id": ex_id, "route": [[23.1, 54.3], [24.1, 56.9]],
             "depart": "2026-06-02T06:00:00Z", "speed_kmh": 50, "vehicle_interval_m": 100})
     with pytest.raises(ValidationError, match="decided_by: is required"), store.write() as w:

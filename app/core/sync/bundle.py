@@ -13,6 +13,7 @@ deflated data.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import re
@@ -56,6 +57,8 @@ _SEQ = r"[1-9][0-9]{0,18}"
 _BATCH_MEMBER_RE = re.compile(rf"batches/([A-Za-z0-9][A-Za-z0-9_-]{{0,99}})/({_SEQ})-({_SEQ})"
                               r"\.(json|sig)")
 _CREATED_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z")
+_TRUST_KEYS = ("certificates", "revocations")
+MAX_TRUST_DOCUMENTS = 10_000
 _BODY_KEYS = frozenset({"format", "origin", "first_seq", "last_seq", "prev_hash", "changes"})
 
 
@@ -305,6 +308,9 @@ class Manifest:
     members: tuple[Member, ...]
     batches: tuple[BatchEntry, ...]
     format: int = FORMAT
+    # Documents signed by nation root keys ({"body", "signature"}, base64), carried so that
+    # sites learn certificates and revocations from any bundle: "certificates", "revocations".
+    trust: Mapping[str, tuple[Mapping[str, str], ...]] = field(default_factory=dict)
 
     @property
     def created(self) -> datetime:
@@ -329,6 +335,8 @@ class Manifest:
             "members": [asdict(m) for m in self.members],
             "batches": [asdict(b) for b in self.batches],
         }
+        if any(self.trust.values()):
+            doc["trust"] = {k: [dict(d) for d in v] for k, v in sorted(self.trust.items())}
         return (json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode()
 
     @classmethod
@@ -346,8 +354,17 @@ class Manifest:
                 raise BundleError(f"unknown bundle format {fmt} (this MovCon reads format "
                                   f"{FORMAT}): upgrade MovCon to import it")
             raise BundleError(f"unknown bundle format {fmt!r:.20}")
+        trust = doc.pop("trust", {})
         _keys(doc, "", ("format", "bundle_id", "sender", "recipients", "created_at",
                         "schema_version", "vector", "sites", "members", "batches"))
+        _keys(trust, "trust.", [k for k in _TRUST_KEYS if isinstance(trust, dict) and k in trust])
+        for kind, items in trust.items():
+            _check(isinstance(items, list) and len(items) <= MAX_TRUST_DOCUMENTS,
+                   f"trust.{kind}", f"is not a list of at most {MAX_TRUST_DOCUMENTS}")
+            for i, item in enumerate(items):
+                _keys(item, f"trust.{kind}[{i}].", ("body", "signature"))
+                _check(all(isinstance(v, str) and len(v) <= 128 * 1024 for v in item.values()),
+                       f"trust.{kind}[{i}]", "holds something other than base64 text")
         _check(SITE_ID_RE.fullmatch(_str(doc["bundle_id"])), "bundle_id", "is not a valid id")
         sender = doc["sender"]
         _keys(sender, "sender.", ("site_id", "nation", "name"))
@@ -409,7 +426,8 @@ class Manifest:
             schema_version=doc["schema_version"], vector=dict(vector),
             sites={k: {"nation": v["nation"], "name": v["name"]} for k, v in sites.items()},
             members=tuple(Member(**m) for m in members),
-            batches=tuple(BatchEntry(**b) for b in batches))
+            batches=tuple(BatchEntry(**b) for b in batches),
+            trust={k: tuple(v) for k, v in trust.items()})
 
     def check_consistency(self) -> None:
         """Cross-field rules: members are exactly the batches' files, chains hold in order."""
@@ -468,8 +486,13 @@ def write_bundle(path: Path | str, *, bundle_id: str, sender_site: str, sender_n
                  sender_name: str, recipients: Sequence[str], created_at: datetime | str,
                  schema_version: int, vector: Mapping[str, int],
                  sites: Mapping[str, Mapping[str, str]], batches: Sequence[Batch],
-                 private_key: bytes) -> Manifest:
+                 private_key: bytes,
+                 trust: Mapping[str, Sequence[Mapping[str, str]]] | None = None,
+                 seal_to: Sequence[bytes] = ()) -> Manifest:
     """Write a bundle atomically: the file at `path` is whole, or absent (or as it was).
+
+    With `seal_to` (recipients' X25519 public keys) the file is the bundle sealed in an
+    envelope (`envelope.py`) that only those keys open.
 
     Raises ValueError for arguments that would not make a valid bundle, and BundleError
     ("cannot write ...; nothing was written") when the disk fails or the bundle is too big.
@@ -485,7 +508,8 @@ def write_bundle(path: Path | str, *, bundle_id: str, sender_site: str, sender_n
             schema_version=schema_version, vector=dict(vector),
             sites={k: dict(v) for k, v in sites.items()}, members=tuple(members),
             batches=tuple(BatchEntry(b.member, b.origin, b.first_seq, b.last_seq, b.hash,
-                                     b.prev_hash) for b in batches))
+                                     b.prev_hash) for b in batches),
+            trust={k: tuple(dict(d) for d in v) for k, v in (trust or {}).items() if v})
 
     contents = [(n, d) for b in batches
                 for n, d in ((b.member, b.body), (b.member[:-5] + ".sig", b.signature))]
@@ -505,8 +529,35 @@ def write_bundle(path: Path | str, *, bundle_id: str, sender_site: str, sender_n
         done.append(manifest(members))
         return done[0].to_json()
 
-    _write_zip(path, contents, sign_manifest, private_key)
+    if seal_to:
+        from app.core.sync import envelope
+
+        buffer = io.BytesIO()
+        _zip_into(buffer, contents, sign_manifest, private_key)
+        if buffer.tell() > MAX_FILE_SIZE:
+            raise BundleError(f"cannot write {path}: larger than {MAX_FILE_SIZE >> 20} MiB; "
+                              "export less; nothing was written")
+        try:
+            envelope.seal_to_file(buffer.getbuffer(), seal_to, path)
+        except envelope.EnvelopeError as exc:
+            raise BundleError(str(exc)) from None
+    else:
+        _write_zip(path, contents, sign_manifest, private_key)
     return done[0]
+
+
+def _zip_into(fh: Any, contents: Sequence[tuple[str, bytes]],
+              manifest_of: Callable[[Sequence[Member]], bytes], private_key: bytes) -> None:
+    """Marker, `contents`, the manifest made from their hashes and its signature, into `fh`."""
+    with zipfile.ZipFile(fh, "w", allowZip64=False) as zf:
+        put(zf, fh, MARKER_NAME, MARKER)
+        members = []
+        for name, data in contents:
+            raw = put(zf, fh, name, data)
+            members.append(Member(name, len(data), sha256(data), sha256(raw)))
+        text = manifest_of(members)
+        put(zf, fh, MANIFEST_NAME, text)
+        put(zf, fh, SIGNATURE_NAME, keys.sign(private_key, text))
 
 
 def _write_zip(path: Path, contents: Sequence[tuple[str, bytes]],
@@ -515,15 +566,7 @@ def _write_zip(path: Path, contents: Sequence[tuple[str, bytes]],
     part = path.with_name(path.name + ".part")
     try:
         with open(part, "wb+") as fh:
-            with zipfile.ZipFile(fh, "w", allowZip64=False) as zf:
-                put(zf, fh, MARKER_NAME, MARKER)
-                members = []
-                for name, data in contents:
-                    raw = put(zf, fh, name, data)
-                    members.append(Member(name, len(data), sha256(data), sha256(raw)))
-                text = manifest_of(members)
-                put(zf, fh, MANIFEST_NAME, text)
-                put(zf, fh, SIGNATURE_NAME, keys.sign(private_key, text))
+            _zip_into(fh, contents, manifest_of, private_key)
             if fh.tell() > MAX_FILE_SIZE:
                 raise BundleError(f"cannot write {path}: larger than "
                                   f"{MAX_FILE_SIZE >> 20} MiB; export less; nothing was written")
@@ -550,6 +593,8 @@ def _write_zip(path: Path, contents: Sequence[tuple[str, bytes]],
 # -- reading -------------------------------------------------------------------------------
 def read_bundle(path: Path | str, *, public_key_of: Callable[[str], bytes | None],
                 our_nation: str, max_schema: int, parse: bool = True,
+                decryption_keys: Sequence[bytes] = (),
+                on_manifest: Callable[[Manifest], None] | None = None,
                 ) -> tuple[Manifest, list[Batch]]:
     """Verify the whole bundle at `path`; return its manifest and batches in apply order.
 
@@ -560,6 +605,13 @@ def read_bundle(path: Path | str, *, public_key_of: Callable[[str], bytes | None
     """
     path = Path(path)
     blob = read_file(path)
+    from app.core.sync import envelope
+
+    if blob.startswith(b"MovCon sealed "):  # a newer version is named by open_sealed
+        try:
+            blob = envelope.open_sealed(blob, decryption_keys)
+        except envelope.EnvelopeError as exc:
+            raise BundleError(f"{path.name}: {exc}") from None
     entries = parse_zip(blob, path.name)
     view = memoryview(blob)
     for name in (MANIFEST_NAME, SIGNATURE_NAME):
@@ -572,6 +624,8 @@ def read_bundle(path: Path | str, *, public_key_of: Callable[[str], bytes | None
     signature = content(view, entries[SIGNATURE_NAME],
                          f"{path.name} is damaged: {SIGNATURE_NAME} fails its CRC-32 check")
     manifest = Manifest.from_json(text)
+    if on_manifest is not None:
+        on_manifest(manifest)  # learn the certificates it carries: they may name the sender
 
     sender_key = public_key_of(manifest.sender_site)
     if sender_key is not None and not keys.verify(sender_key, signature, text):
@@ -585,8 +639,10 @@ def read_bundle(path: Path | str, *, public_key_of: Callable[[str], bytes | None
         raise BundleError(f"bundle is for {', '.join(manifest.recipients)}; this store belongs "
                           f"to {our_nation}")
     if sender_key is None:
-        raise BundleError(f"unknown sender: {manifest.site_label(manifest.sender_site)}; "
-                          "import its key with 'movcon keys import'")
+        raise BundleError(f"unknown sender: {manifest.site_label(manifest.sender_site)} has no "
+                          "certificate from a nation trusted here and no confirmed key; trust "
+                          "its nation ('movcon keys trust-nation') or its key ('movcon keys "
+                          "import')")
     manifest.check_consistency()
 
     listed = {m.name for m in manifest.members}
@@ -615,7 +671,9 @@ def read_bundle(path: Path | str, *, public_key_of: Callable[[str], bytes | None
         origin_key = known[e.origin]
         if origin_key is None:
             raise BundleError(f"unknown origin: {manifest.site_label(e.origin)} made changes "
-                              "in this bundle; import its key with 'movcon keys import'")
+                              "in this bundle and has no certificate from a nation trusted "
+                              "here; trust its nation ('movcon keys trust-nation') or its key "
+                              "('movcon keys import')")
         batch = Batch(e.origin, e.first_seq, e.last_seq, e.prev_hash, contents[e.member],
                       contents[e.signature_member])
         if not keys.verify(origin_key, batch.signature, batch.body):

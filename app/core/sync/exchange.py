@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.core import timefmt
-from app.core.clock import wall_ms
+from app.core.clock import to_iso, wall_ms
+from app.core.domain.vocabulary import DECIDED_PERMIT_STATUSES
 from app.core.ids import new_id
 from app.core.store.baseline import BASELINE_ORIGIN
 from app.core.store.schema import SCHEMA_VERSION
 from app.core.sync import bundle, keys, merge
+from app.core.trust import authority, registry
 
 if TYPE_CHECKING:
     from app.core.store import Store
@@ -65,11 +67,8 @@ def trust_key(store: Store, key: keys.SiteKey) -> str:
 
 
 def public_key_of(store: Store, site_id: str) -> bytes | None:
-    if site_id == store.site_id:
-        return site_public_key(store)
-    row = store.conn.execute("SELECT public_key FROM sites WHERE site_id = ?",
-                             (site_id,)).fetchone()
-    return bytes(row[0]) if row and row[0] else None
+    """The key a site's signatures verify with: confirmed by its words, or certified."""
+    return registry.Authorities(store).signing_key(site_id)
 
 
 # -- what is held -------------------------------------------------------------------------
@@ -128,6 +127,10 @@ def export(store: Store, recipients: Sequence[str], out: Path, full: bool = Fals
         raise SyncError("name at least one recipient nation (--to CC[,CC...])")
     if store.nation in nations:
         raise SyncError(f"{store.nation} is this store's own nation")
+    try:
+        seal_to = registry.recipient_keys(store, nations)
+    except registry.TrustError as exc:
+        raise SyncError(str(exc)) from None
     private = site_private_key(store)
     store.conn.execute("BEGIN IMMEDIATE")
     try:
@@ -155,7 +158,8 @@ def export(store: Store, recipients: Sequence[str], out: Path, full: bool = Fals
             out, bundle_id=bundle_id, sender_site=store.site_id, sender_nation=store.nation,
             sender_name=store.site_name, recipients=nations, created_at=timefmt.now_iso(),
             schema_version=SCHEMA_VERSION, vector=vector(store), sites=sites,
-            batches=batches, private_key=private)
+            batches=batches, private_key=private, trust=_trust_documents(store),
+            seal_to=seal_to)
     except bundle.BundleError as exc:
         raise SyncError(str(exc)) from None
     changes = sum(b.last_seq - b.first_seq + 1 for b in batches)
@@ -166,6 +170,18 @@ def export(store: Store, recipients: Sequence[str], out: Path, full: bool = Fals
             " changes = excluded.changes",
             [(n, manifest.bundle_id, manifest.created_at, changes) for n in nations])
     return ExportResult(out, bundle_id, len(batches), changes, out.stat().st_size)
+
+
+def _trust_documents(store: Store) -> dict[str, list[dict[str, str]]]:
+    """Every certificate and the newest revocation list of each nation this store holds.
+
+    They are small and few; carrying all of them lets every site learn of a new or a lost
+    laptop from whichever bundle reaches it first.
+    """
+    return {"certificates": [{"body": c.signed.to_json()["body"],
+                              "signature": c.signed.to_json()["signature"]}
+                             for c in registry.certificates(store)],
+            "revocations": [rl.signed.to_json() for rl in registry.all_revocations(store)]}
 
 
 def _origins(store: Store) -> list[str]:
@@ -192,6 +208,10 @@ class ImportResult:
     already_imported: bool = False
     summary: merge.MergeSummary = field(default_factory=merge.MergeSummary)
     refused: list[str] = field(default_factory=list)
+    quarantined: int = 0  # changes whose origin lacked authority: kept, not applied
+    released: int = 0  # quarantined earlier, applied now that authority is shown
+    certificates: int = 0  # new site certificates learned
+    revocations: int = 0  # newer revocation lists learned
 
     def lines(self) -> list[str]:
         if self.already_imported:
@@ -203,19 +223,39 @@ class ImportResult:
                f"  changes applied {s.applied}, kept in history {s.superseded}, "
                f"already held {s.known}",
                f"  conflicts {s.conflicts}, held for review {s.held}"]
+        if self.quarantined or self.released:
+            out.append(f"  quarantined {self.quarantined} (no authority: see 'movcon sync "
+                       f"quarantine'), released {self.released}")
+        if self.certificates or self.revocations:
+            out.append(f"  learned {self.certificates} site certificates, "
+                       f"{self.revocations} revocation lists")
         out += [f"  refused: {why}" for why in self.refused]
         return out
 
 
 def import_bundle(store: Store, path: Path, margin_min: float = merge.DEFAULT_MARGIN_MIN,
                   now_ms: int | None = None) -> ImportResult:
-    """Verify the bundle at `path` completely, then apply it in one transaction."""
-    site_public_key(store)  # make sure this site has its key before anything else
+    """Verify the bundle at `path` completely, then apply it in one transaction.
+
+    Changes their origin had no authority for (by its certificate, and the revocations
+    known) are quarantined: kept with the reason and the relaying site, not applied.
+    """
+    private = site_private_key(store)  # this site has its key before anything else
+    authorities = registry.Authorities(store)
+    learned: dict[str, Any] = {"certificates": [], "revocations": [], "skipped": 0}
+
+    def on_manifest(manifest: bundle.Manifest) -> None:
+        certs, lists, skipped = registry.verified_documents(
+            store, manifest.trust.get("certificates", ()), manifest.trust.get("revocations", ()))
+        learned.update(certificates=certs, revocations=lists, skipped=skipped)
+        authorities.learn(certs, lists)
+
     try:
         # Parsing the changes is most of the reading: a bundle imported before skips it.
         manifest, batches = bundle.read_bundle(
-            path, public_key_of=lambda site: public_key_of(store, site),
-            our_nation=store.nation, max_schema=SCHEMA_VERSION, parse=False)
+            path, public_key_of=authorities.signing_key, our_nation=store.nation,
+            max_schema=SCHEMA_VERSION, parse=False,
+            decryption_keys=registry.decryption_keys(store), on_manifest=on_manifest)
         sender = f"{manifest.sender_name} ({manifest.sender_nation})"
         result = ImportResult(manifest.bundle_id, sender)
         if store.conn.execute("SELECT 1 FROM bundles_seen WHERE bundle_id = ?",
@@ -227,8 +267,14 @@ def import_bundle(store: Store, path: Path, margin_min: float = merge.DEFAULT_MA
     except bundle.BundleError as exc:
         raise SyncError(str(exc)) from None
     changes = _verified_changes(store, manifest, batches)
+    allowed, refused = authority.screen(store, changes, authorities)
+    now = wall_ms() if now_ms is None else now_ms
     store.conn.execute("BEGIN IMMEDIATE")
     try:
+        result.certificates = sum(registry.add_certificate(store, c)
+                                  for c in learned["certificates"])
+        result.revocations = sum(registry.add_revocations(store, rl)
+                                 for rl in learned["revocations"])
         for site_id, info in manifest.sites.items():
             if site_id != store.site_id:
                 store.register_site(site_id, info.get("nation", ""), info.get("name", ""))
@@ -237,8 +283,11 @@ def import_bundle(store: Store, path: Path, margin_min: float = merge.DEFAULT_MA
                 "INSERT OR IGNORE INTO batches VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (store.site_no(batch.origin), batch.first_seq, batch.last_seq, batch.hash,
                  batch.prev_hash, batch.body, batch.signature))
-        result.summary = merge.merge(store, changes,
-                                     wall_ms() if now_ms is None else now_ms, margin_min)
+        decisions = _new_decisions(store, allowed)
+        result.summary = merge.merge(store, allowed, now, margin_min)
+        result.quarantined = _quarantine(store, refused, manifest)
+        result.released = _rescreen(store, now, margin_min)
+        _audit_received(store, private, decisions, manifest)
         store.conn.execute(
             "INSERT INTO peers (site_id, nation, name, vector, last_received_bundle,"
             " last_received_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (site_id) DO UPDATE SET"
@@ -249,7 +298,9 @@ def import_bundle(store: Store, path: Path, margin_min: float = merge.DEFAULT_MA
              json.dumps(manifest.vector), manifest.bundle_id, timefmt.now_iso()))
         store.conn.execute("INSERT INTO bundles_seen VALUES (?, ?, ?, ?)",
                            (manifest.bundle_id, manifest.sender_site, timefmt.now_iso(),
-                            json.dumps(result.summary.as_dict())))
+                            json.dumps(result.summary.as_dict() | {
+                                "quarantined": result.quarantined,
+                                "released": result.released})))
         store.conn.execute("COMMIT")
     except BaseException:
         store.conn.execute("ROLLBACK")
@@ -258,6 +309,70 @@ def import_bundle(store: Store, path: Path, margin_min: float = merge.DEFAULT_MA
     store.forget_cached()  # the log's tail and the clock must now pass what arrived
     store.clock.last = max(store.clock.last, store.last_stamp())
     return result
+
+
+def _quarantine(store: Store, refused: Sequence[tuple[merge.Change, str]],
+                manifest: bundle.Manifest) -> int:
+    """Keep refused changes (not already applied here) with why and through whom."""
+    now = timefmt.now_iso()
+    before = store.conn.total_changes
+    store.conn.executemany(
+        "INSERT OR IGNORE INTO quarantine SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT"
+        " EXISTS (SELECT 1 FROM change_log WHERE origin = ?1 AND seq = ?2)",
+        [(store.site_no(c[0]), *c[1:], reason, manifest.sender_site, manifest.bundle_id, now)
+         for c, reason in refused])
+    return store.conn.total_changes - before
+
+
+def _rescreen(store: Store, now_ms: int, margin_min: float) -> int:
+    """Apply quarantined changes whose origin now has authority (its certificate arrived,
+    or the record they belong to): judged again with what the store now holds."""
+    rows = store.conn.execute(
+        "SELECT s.site_id, q.seq, q.hlc, q.tbl, q.row_id, q.field, q.value, q.base FROM"
+        " quarantine q JOIN sites s ON s.site_no = q.origin ORDER BY q.origin, q.seq").fetchall()
+    if not rows:
+        return 0
+    allowed, _ = authority.screen(store, [tuple(r) for r in rows], registry.Authorities(store))
+    if not allowed:
+        return 0
+    store.conn.executemany("DELETE FROM quarantine WHERE origin = ? AND seq = ?",
+                           [(store.site_no(c[0]), c[1]) for c in allowed])
+    merge.merge(store, allowed, now_ms, margin_min)
+    return len(allowed)
+
+
+def _new_decisions(store: Store, changes: Sequence[merge.Change]) -> list[merge.Change]:
+    """Received permit decisions and movement approvals not held before: for the audit log."""
+    out = []
+    for c in changes:
+        if c[5] != "status" or c[6] is None:
+            continue
+        status = json.loads(c[6])
+        if (c[3] == "permits" and status in DECIDED_PERMIT_STATUSES) or \
+                (c[3] == "movements" and status == "planned"):
+            number = store.conn.execute("SELECT site_no FROM sites WHERE site_id = ?",
+                                        (c[0],)).fetchone()
+            if number is None or not store.conn.execute(
+                    "SELECT 1 FROM change_log WHERE origin = ? AND seq = ?",
+                    (number[0], c[1])).fetchone():
+                out.append(c)
+    return out
+
+
+def _audit_received(store: Store, private: bytes, decisions: Sequence[merge.Change],
+                    manifest: bundle.Manifest) -> None:
+    from app.core import audit
+
+    person = audit.current_person()
+    for origin, seq, hlc, tbl, row_id, _, value, _ in decisions:
+        what = "permit" if tbl == "permits" else "movement"
+        audit.append(store.conn, site_id=store.site_id, private_key=private,
+                     action="decision_received", subject=f"{what} {row_id}",
+                     detail={"status": json.loads(value or "null"), "origin": origin,
+                             "origin_site": manifest.site_label(origin), "seq": seq,
+                             "stamped_at": to_iso(hlc),
+                             "via": manifest.site_label(manifest.sender_site),
+                             "bundle_id": manifest.bundle_id}, person=person)
 
 
 def _verified_changes(store: Store, manifest: bundle.Manifest,
@@ -325,7 +440,28 @@ def status(store: Store) -> dict[str, Any]:
         "conflicts_open": store.conn.execute(
             "SELECT count(*) FROM conflicts WHERE resolved_at IS NULL").fetchone()[0],
         "held": store.conn.execute("SELECT count(*) FROM held").fetchone()[0],
+        "quarantined": store.conn.execute("SELECT count(*) FROM quarantine").fetchone()[0],
+        "quarantine": quarantined(store, limit=20),
     }
+
+
+def quarantined(store: Store, limit: int | None = None) -> list[dict[str, Any]]:
+    """Received changes refused for lack of authority, newest first: who made them (origin),
+    through whom they came (the bundle's sender), what they would change, and why."""
+    labels = {site: f"{name or site[:8]} ({nation or '?'})" for site, nation, name in
+              store.conn.execute("SELECT site_id, nation, name FROM sites")}
+    rows = store.conn.execute(
+        "SELECT s.site_id, q.seq, q.hlc, q.tbl, q.row_id, q.field, q.value, q.reason,"
+        " q.sender, q.bundle_id, q.received_at FROM quarantine q JOIN sites s ON"
+        " s.site_no = q.origin ORDER BY q.received_at DESC, q.origin, q.seq LIMIT ?",
+        (-1 if limit is None else limit,))
+    return [{"origin": origin, "origin_label": labels.get(origin, origin), "seq": seq,
+             "stamped_at": to_iso(hlc), "table": tbl, "row_id": row_id, "field": name,
+             "value": value, "reason": reason, "sender": sender,
+             "sender_label": labels.get(sender, sender), "bundle_id": bundle_id,
+             "received_at": received}
+            for origin, seq, hlc, tbl, row_id, name, value, reason, sender, bundle_id, received
+            in rows]
 
 
 def release_held(store: Store, accept: bool = True) -> int:

@@ -232,13 +232,15 @@ def _advance_vector(store: Store, origins: set[int]) -> None:
         upto = row[0] if row else 0
         # Sequences are distinct integers: as many above `upto` as the highest is above it
         # means no gap, the usual case, told without reading them one by one.
-        top, count = conn.execute("SELECT max(seq), count(*) FROM change_log WHERE origin = ?"
-                                  " AND seq > ?", (origin, upto)).fetchone()
+        # Quarantined changes are held too (kept, judged again later): no need to resend them.
+        held = ("(SELECT seq FROM change_log WHERE origin = ?1 AND seq > ?2 UNION ALL"
+                " SELECT seq FROM quarantine WHERE origin = ?1 AND seq > ?2)")
+        top, count = conn.execute(f"SELECT max(seq), count(*) FROM {held}",
+                                  (origin, upto)).fetchone()
         if count and top - upto == count:
             upto = top
         else:
-            for (seq,) in conn.execute("SELECT seq FROM change_log WHERE origin = ? AND seq > ?"
-                                       " ORDER BY seq", (origin, upto)):
+            for (seq,) in conn.execute(f"SELECT seq FROM {held} ORDER BY seq", (origin, upto)):
                 if seq != upto + 1:
                     break
                 upto = seq
