@@ -295,10 +295,12 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
 def _cmd_gui(args: argparse.Namespace) -> int:
     path = _db_path(args)
     if not args.db and not os.environ.get("MOVCON_DB") and not path.exists():
-        from app.core import demo
+        # First start: set the laptop up for a cell or open the demo; Cancel writes nothing.
+        # (`make run` passes --db and writes the demo first, so it never asks.)
+        from app.gui.views.first_run import first_run
 
-        print(f"first start: writing the demo exercise to {path}", file=sys.stderr)
-        demo.write(path)
+        if not first_run(path):
+            return 0
     from app.gui.app import run
 
     return run(path)
@@ -365,6 +367,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli_sync import add_commands
 
     add_commands(sub)
+    from app.cli_audit import add_commands as add_audit_commands
+
+    add_audit_commands(sub)
 
     p = sub.add_parser("history", help="every change to a record")
     p.add_argument("id", metavar="ID")
