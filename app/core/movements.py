@@ -59,9 +59,12 @@ class MovementFilter:
         return " AND ".join(clauses), params
 
 
-def add_movement(store: Store, request: MovementRequest) -> str:
-    """Write a requested movement and its serials in one transaction; returns its id."""
-    with store.write() as w:
+def add_movement(store: Store, request: MovementRequest, origin: str | None = None) -> str:
+    """Write a requested movement and its serials in one transaction; returns its id.
+
+    `origin`: the site writing (this one by default); the owner nation's site may.
+    """
+    with store.write(origin=origin) as w:
         movement_id = w.insert("movements", request.movement)
         for serial in request.serials:
             w.insert("serials", {**serial, "movement_id": movement_id})

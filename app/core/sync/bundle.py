@@ -591,6 +591,26 @@ def _write_zip(path: Path, contents: Sequence[tuple[str, bytes]],
 
 
 # -- reading -------------------------------------------------------------------------------
+def _manifest_members(view: memoryview, entries: Mapping[str, Any], name: str,
+                      ) -> tuple[bytes, bytes]:
+    for member in (MANIFEST_NAME, SIGNATURE_NAME):
+        if member not in entries:
+            raise BundleError(f"{name} is damaged: it has no {member}")
+        if entries[member].method != STORED or entries[member].size > MAX_MANIFEST_SIZE:
+            raise BundleError(f"{name} is damaged: {member} is not as MovCon writes it")
+    text = content(view, entries[MANIFEST_NAME],
+                   f"{name} is damaged: {MANIFEST_NAME} fails its CRC-32 check")
+    signature = content(view, entries[SIGNATURE_NAME],
+                        f"{name} is damaged: {SIGNATURE_NAME} fails its CRC-32 check")
+    return text, signature
+
+
+def manifest_bytes(blob: bytes, name: str) -> tuple[bytes, bytes]:
+    """The manifest's exact bytes and its signature, from an unsealed bundle (not verified:
+    for inspection, and for checking the signature with other tools)."""
+    return _manifest_members(memoryview(blob), parse_zip(blob, name), name)
+
+
 def read_bundle(path: Path | str, *, public_key_of: Callable[[str], bytes | None],
                 our_nation: str, max_schema: int, parse: bool = True,
                 decryption_keys: Sequence[bytes] = (),
@@ -614,15 +634,7 @@ def read_bundle(path: Path | str, *, public_key_of: Callable[[str], bytes | None
             raise BundleError(f"{path.name}: {exc}") from None
     entries = parse_zip(blob, path.name)
     view = memoryview(blob)
-    for name in (MANIFEST_NAME, SIGNATURE_NAME):
-        if name not in entries:
-            raise BundleError(f"{path.name} is damaged: it has no {name}")
-        if entries[name].method != STORED or entries[name].size > MAX_MANIFEST_SIZE:
-            raise BundleError(f"{path.name} is damaged: {name} is not as MovCon writes it")
-    text = content(view, entries[MANIFEST_NAME],
-                    f"{path.name} is damaged: {MANIFEST_NAME} fails its CRC-32 check")
-    signature = content(view, entries[SIGNATURE_NAME],
-                         f"{path.name} is damaged: {SIGNATURE_NAME} fails its CRC-32 check")
+    text, signature = _manifest_members(view, entries, path.name)
     manifest = Manifest.from_json(text)
     if on_manifest is not None:
         on_manifest(manifest)  # learn the certificates it carries: they may name the sender

@@ -125,8 +125,6 @@ def export(store: Store, recipients: Sequence[str], out: Path, full: bool = Fals
             raise SyncError(f"unknown nation code {nation!r}")
     if not nations:
         raise SyncError("name at least one recipient nation (--to CC[,CC...])")
-    if store.nation in nations:
-        raise SyncError(f"{store.nation} is this store's own nation")
     try:
         seal_to = registry.recipient_keys(store, nations)
     except registry.TrustError as exc:
@@ -321,7 +319,10 @@ def _quarantine(store: Store, refused: Sequence[tuple[merge.Change, str]],
         " EXISTS (SELECT 1 FROM change_log WHERE origin = ?1 AND seq = ?2)",
         [(store.site_no(c[0]), *c[1:], reason, manifest.sender_site, manifest.bundle_id, now)
          for c, reason in refused])
-    return store.conn.total_changes - before
+    count = store.conn.total_changes - before
+    if count:  # held here, judged again later: no need for the senders to resend them
+        merge.advance_vector(store, {store.site_no(c[0]) for c, _ in refused})
+    return count
 
 
 def _rescreen(store: Store, now_ms: int, margin_min: float) -> int:

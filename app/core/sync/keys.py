@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -73,6 +73,12 @@ def encryption_public_of(private: bytes) -> bytes:
         encryption_private_of(private)).public_key().public_bytes_raw()
 
 
+def public_pem(public: bytes) -> bytes:
+    """The public key as PEM (SubjectPublicKeyInfo), the form openssl and others read."""
+    return Ed25519PublicKey.from_public_bytes(public).public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
 def sign(private: bytes, data: bytes) -> bytes:
     return Ed25519PrivateKey.from_private_bytes(private).sign(data)
 
@@ -112,8 +118,10 @@ def encryption_binding(site_id: str, encryption_key: bytes) -> bytes:
 
 def write_key_file(path: Path, site_id: str, nation: str, site_name: str,
                    public: bytes, private: bytes | None = None) -> None:
-    """`private` (the site's own key) adds its encryption key, signed, for certification."""
-    """Write a site's public key file atomically: a reader sees the old file or the new one."""
+    """Write a site's public key file atomically: a reader sees the old file or the new one.
+
+    `private` (the site's own key) adds its encryption key, signed, for certification.
+    """
     path = Path(path)
     if not SITE_ID_RE.fullmatch(site_id) or not NATION_RE.fullmatch(nation):
         raise ValueError(f"bad site id {site_id!r} or nation {nation!r}")

@@ -86,7 +86,7 @@ def merge(store: Store, changes: Sequence[Change], now_ms: int,
         # With nothing known, held or repeated, `incoming` holds `rows` exactly: a first import
         # reads them from here rather than back out of SQLite.
         _apply(store, summary, rows if fresh - summary.held == len(rows) else None)
-    _advance_vector(store, set(numbers.values()))
+    advance_vector(store, set(numbers.values()))
     return summary
 
 
@@ -224,7 +224,7 @@ def _record_conflicts(conn: Any, before: dict[tuple[str, str], tuple[Any, ...]],
     return len(found)
 
 
-def _advance_vector(store: Store, origins: set[int]) -> None:
+def advance_vector(store: Store, origins: set[int]) -> None:
     """Move each origin's contiguous high-water mark over the sequences now held."""
     conn = store.conn
     for origin in origins:

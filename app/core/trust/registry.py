@@ -168,17 +168,19 @@ def record_revocation(store: Store, rl: RevocationList, site_label: str) -> None
     private = _own_private(store)
     from app.core import audit
 
+    held = revocations(store, rl.nation)
+    before = {r.site_id for r in held.revoked} if held else set()
     with transaction(store):
         if not add_revocations(store, rl):
             raise TrustError(f"the revocation list of {rl.nation} is not newer than the one "
                              "held, or its root key is not trusted here")
-        newest = max(rl.revoked, key=lambda r: r.since)
-        audit.append(store.conn, site_id=store.site_id, private_key=private,
-                     action="site_revoked", subject=site_label,
-                     detail={"nation": rl.nation, "list": rl.number,
-                             "site_id": newest.site_id, "since": newest.since,
-                             "reason": newest.reason},
-                     person=audit.current_person())
+        for entry in (r for r in rl.revoked if r.site_id not in before):
+            audit.append(store.conn, site_id=store.site_id, private_key=private,
+                         action="site_revoked", subject=site_label,
+                         detail={"nation": rl.nation, "list": rl.number,
+                                 "site_id": entry.site_id, "since": entry.since,
+                                 "reason": entry.reason},
+                         person=audit.current_person())
 
 
 # -- who a site is -------------------------------------------------------------------------
