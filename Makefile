@@ -14,10 +14,16 @@ $(STAMP): pyproject.toml packaging/debian-deps.sh
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The store `make run` opens: $MOVCON_DB, else the one in the user data folder. The demo is
+# written there first when it is missing, so the console starts without the first-run
+# questions a bare `movcon` asks.
+RUN_DB = $(or $(MOVCON_DB),$(shell $(PY) -c 'from app.core.paths import default_store_path; print(default_store_path())'))
+
 run: DEPS_FLAGS = --gui
 run: $(STAMP)
 	@bash packaging/debian-deps.sh --gui
-	$(VENV)/bin/movcon
+	@test -e "$(RUN_DB)" || $(VENV)/bin/movcon --db "$(RUN_DB)" demo
+	$(VENV)/bin/movcon --db "$(RUN_DB)"
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -20,7 +20,9 @@ from app import __version__
 from app.core.store import Store, StoreError
 from app.gui.integrity import IntegrityCheck
 from app.gui.planning import PlanningService
+from app.gui.views.audit_log import AuditLogDialog
 from app.gui.views.bundle_drop import BundleDropTarget
+from app.gui.views.keys_trust import KeysTrustDialog
 from app.gui.views.movement_detail import MovementDetail
 from app.gui.views.movement_list import MovementList
 from app.gui.views.new_store_dialog import ask_new_store
@@ -38,6 +40,8 @@ class MainWindow(BundleDropTarget, QMainWindow):
         super().__init__()
         self.store = store
         self.integrity: IntegrityCheck | None = None
+        self.keys_dialog: KeysTrustDialog | None = None  # made when first asked for
+        self.audit_dialog: AuditLogDialog | None = None
         self._build_menus()
         self._show(store)
         self.setAcceptDrops(True)  # bundle files dropped anywhere on the window are imported
@@ -89,6 +93,7 @@ class MainWindow(BundleDropTarget, QMainWindow):
         self.header.set_count(self.store.count("movements"))
         self.movement_detail.show_movement(self.movement_list.selected_id())
         self.conflicts_view.refresh()
+        self.quarantine_view.refresh()
         self.sync_panel.refresh_status()
 
     def replan(self, delay_ms: int = 0) -> None:
@@ -120,6 +125,21 @@ class MainWindow(BundleDropTarget, QMainWindow):
     def show_conflicts(self) -> None:
         self.sync_dialog.show_conflicts()
 
+    def show_quarantine(self) -> None:
+        self.sync_dialog.show_quarantine()
+
+    def show_keys(self) -> None:
+        if self.keys_dialog is None:
+            self.keys_dialog = KeysTrustDialog(self.store, self)
+            # A certificate installed or a revocation made changes who may edit what.
+            self.keys_dialog.changed.connect(self.refresh)
+        _bring_up(self.keys_dialog)
+
+    def show_audit_log(self) -> None:
+        if self.audit_dialog is None:
+            self.audit_dialog = AuditLogDialog(self.store, self)
+        _bring_up(self.audit_dialog)
+
     def about(self) -> None:
         QMessageBox.about(self, "About MovCon",
                           f"<h3>MovCon {__version__}</h3>"
@@ -136,6 +156,7 @@ class MainWindow(BundleDropTarget, QMainWindow):
         self._finish_check()
         self.sync_panel.cancel()  # an import not yet committing stops and writes nothing
         self.sync_dialog.close()
+        self._close_trust_windows()
         self.planning.stop()
         super().closeEvent(event)
 
@@ -169,6 +190,18 @@ class MainWindow(BundleDropTarget, QMainWindow):
         sync_menu.addSeparator()
         sync_menu.addAction(self.sync_status_action)
         sync_menu.addAction(self.conflicts_action)
+        self.quarantine_action = QAction("&Quarantined changes", self)
+        self.quarantine_action.triggered.connect(self.show_quarantine)
+        sync_menu.addAction(self.quarantine_action)
+        sync_menu.addSeparator()
+        self.keys_action = QAction("&Keys and Trust…", self)
+        self.keys_action.setShortcut(QKeySequence("Ctrl+K"))
+        self.keys_action.triggered.connect(self.show_keys)
+        self.audit_action = QAction("&Audit log…", self)
+        self.audit_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.audit_action.triggered.connect(self.show_audit_log)
+        sync_menu.addAction(self.keys_action)
+        sync_menu.addAction(self.audit_action)
         help_menu = self.menuBar().addMenu("&Help")
         self.about_action = QAction("&About MovCon", self)
         self.about_action.triggered.connect(self.about)
@@ -221,11 +254,21 @@ class MainWindow(BundleDropTarget, QMainWindow):
         self.sync_dialog = SyncDialog(store, self)
         self.sync_panel = self.sync_dialog.panel
         self.conflicts_view = self.sync_dialog.conflicts
+        self.quarantine_view = self.sync_dialog.quarantine
         self.sync_panel.data_arrived.connect(self._data_arrived)
         self.conflicts_view.resolved.connect(self._data_arrived)
         if old is not None:
             old.close()
             old.deleteLater()
+        self._close_trust_windows()  # they show the store being left
+
+    def _close_trust_windows(self) -> None:
+        for name in ("keys_dialog", "audit_dialog"):
+            dialog = getattr(self, name, None)
+            if dialog is not None:
+                dialog.close()
+                dialog.deleteLater()
+            setattr(self, name, None)
 
     def _data_arrived(self) -> None:
         # The import wrote through the worker's connection: drop what this one remembers.
@@ -261,3 +304,9 @@ class MainWindow(BundleDropTarget, QMainWindow):
             self.integrity.cancel()
             self.integrity.wait()
             self.integrity = None
+
+
+def _bring_up(dialog: QWidget) -> None:
+    dialog.show()
+    dialog.raise_()
+    dialog.activateWindow()

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.core import movement_request, movements, timefmt
+from app.core.ids import stable_id
 from app.core.store import Store
 
 OWNERS = ("LT", "LV", "EE", "PL", "DE", "US")
@@ -63,7 +64,16 @@ def request(i: int, **overrides: Any) -> dict[str, Any]:
     return document
 
 
+def owner_site(store: Store, nation: str) -> str:
+    """The site writing `nation`'s movements: this one, or that nation's cell, as in a store
+    that has received their movements (only the owner nation writes a movement)."""
+    if nation == store.nation:
+        return store.site_id
+    site = stable_id("site", f"test-{nation}")
+    store.register_site(site, nation, f"{nation} cell")
+    return site
+
+
 def add(store: Store, document: dict[str, Any]) -> str:
-    return movements.add_movement(
-        store, movement_request.parse(document, store.validation_context())
-    )
+    parsed = movement_request.parse(document, store.validation_context())
+    return movements.add_movement(store, parsed, owner_site(store, parsed.movement["owner"]))

@@ -55,7 +55,7 @@ def test_selecting_a_row_fills_the_detail_pane(store: Store, qtbot: QtBot) -> No
     assert detail.permits.currentWidget() is detail.permits.empty
     assert detail.tabs.tabText(detail.tabs.indexOf(detail.history)) == "History (1)"
     created = detail.history.edit(0)
-    assert created.text(0).endswith("Vilnius NMCC (this site)  ·  created")
+    assert created.text(0).endswith("DE cell (DE)  ·  created")  # the owner nation wrote it
     fields = {created.child(i).text(0) for i in range(created.childCount())}
     assert {"Name", "Planned departure", "Status"} <= fields
     assert "Exercise" not in fields  # a field never set has no history
@@ -64,7 +64,7 @@ def test_selecting_a_row_fills_the_detail_pane(store: Store, qtbot: QtBot) -> No
 def test_an_edit_shows_first_in_the_history_with_old_and_new_values(
     store: Store, qtbot: QtBot
 ) -> None:
-    movement_id = add(store, request(2, status="planned"))
+    movement_id = add(store, request(2, status="planned", owner="LT"))  # this site's own
     with store.write() as w:
         w.update("movements", movement_id, {"status": "under_way", "speed_kmh": 35})
     detail = MovementDetail(store)

@@ -16,22 +16,37 @@ if TYPE_CHECKING:
 KEY_FILTER = "MovCon site keys (*.mck);;All files (*)"
 
 
+def key_file_name(store: Store) -> str:
+    return f"movcon-key-{store.nation}-{store.site_id[:8]}.mck"
+
+
+def write_key(store: Store, path: Path) -> str:
+    """Write this site's key file; returns its fingerprint words. Raises OSError.
+
+    The file carries the site's encryption key, signed, so the nation's key officer can
+    certify the site from it (and seal the enrolment to this laptop alone).
+    """
+    private = exchange.site_private_key(store)
+    public = keys.public_of(private)
+    keys.write_key_file(path, store.site_id, store.nation, store.site_name, public, private)
+    return keys.fingerprint(public)
+
+
 def export_key(parent: QWidget, store: Store, folder: Path) -> Path | None:
-    suggested = folder / f"movcon-key-{store.nation}-{store.site_id[:8]}.mck"
+    suggested = folder / key_file_name(store)
     name, _ = QFileDialog.getSaveFileName(parent, "Save this site's public key", str(suggested),
                                           KEY_FILTER)  # fmt: skip
     if not name:
         return None
-    public = exchange.site_public_key(store)
     try:
-        keys.write_key_file(Path(name), store.site_id, store.nation, store.site_name, public)
+        words = write_key(store, Path(name))
     except OSError as exc:
         QMessageBox.critical(parent, "Key not saved", f"cannot write {name}: "
                                                       f"{exc.strerror or exc}")  # fmt: skip
         return None
     QMessageBox.information(parent, "Key saved",
                             f"Saved to {name}.\n\nFingerprint, to read to the other cell:\n"
-                            f"{keys.fingerprint(public)}")  # fmt: skip
+                            f"{words}")  # fmt: skip
     return Path(name)
 
 

@@ -333,7 +333,9 @@ class SyncPanel(QWidget):
                                 "No bundle sent yet.", numeric=(2,), stretch=(0,))  # fmt: skip
         self.counts = QLabel()
         self.counts.setToolTip("Held changes are stamped too far ahead of this laptop's clock; "
-                               "they wait until the clocks are checked.")
+                               "they wait until the clocks are checked. Quarantined changes "
+                               "came from sites without authority over the record (see the "
+                               "Quarantine tab).")
         self.review_button = QPushButton("Review conflicts")
         self.review_button.clicked.connect(self.review_conflicts)
         self.accept_held_button = QPushButton("Accept held…")
@@ -359,7 +361,9 @@ class SyncPanel(QWidget):
             (f"{s['nation']}  {self._nations.get(s['nation'], '')}".rstrip(),
              display.time_text(s["sent_at"]), f"{s['changes']:,}") for s in data["sent"]])
         conflicts, held = data["conflicts_open"], data["held"]
-        self.counts.setText(f"Conflicts to review: {conflicts}    Held changes: {held}")
+        quarantined = data.get("quarantined", 0)
+        self.counts.setText(f"Conflicts to review: {conflicts}    Held changes: {held}"
+                            + (f"    Quarantined: {quarantined}" if quarantined else ""))
         self.review_button.setEnabled(conflicts > 0)
         self.accept_held_button.setEnabled(held > 0)
 
