@@ -24,7 +24,7 @@ from app.core.clock import wall_ms
 from app.core.store import Store
 from app.core.sync import exchange
 from app.core.sync.digest import digest
-from tests.core.sync_sites import trust_each_other
+from tests.core.sync_sites import certify, trust_nations
 
 NATIONS = ("LT", "LV", "EE", "PL", "DE", "US", "GB", "FI", "SE", "DK", "NO")
 DAY_MS = 86_400_000
@@ -37,7 +37,8 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = {}
     for nation in NATIONS:
         path = folder / f"{nation}.db"
-        Store.create(path, nation, f"{nation} cell").close()
+        with Store.create(path, nation, f"{nation} cell") as store:
+            trust_nations(store, *NATIONS)  # as after the key officers met once
         out[nation] = path
     return out
 
@@ -49,7 +50,10 @@ def _site(template: Path, path: Path) -> Store:
     old = conn.execute("SELECT value FROM meta WHERE key = 'site_id'").fetchone()[0]
     new = str(uuid.uuid4())
     conn.execute("UPDATE meta SET value = ? WHERE key = 'site_id'", (new,))
-    conn.execute("UPDATE sites SET site_id = ? WHERE site_id = ?", (new, old))
+    conn.execute("UPDATE sites SET site_id = ?, public_key = NULL WHERE site_id = ?",
+                 (new, old))
+    for table in ("site_secret", "audit_log", "audit_head"):  # the template's own key
+        conn.execute(f"DELETE FROM {table}")
     conn.commit()
     conn.close()
     return Store.open(path, check="quick")
@@ -71,7 +75,8 @@ def test_convergence(templates: dict[str, Path], tmp_path_factory: pytest.TempPa
     stores = [_site(templates[NATIONS[i]], tmp / f"{i}.db") for i in range(sites)]
     for store, skew in zip(stores, skews, strict=False):
         store.clock._now_ms = lambda skew=skew: wall_ms() + skew
-    trust_each_other(stores)
+    for store in stores:
+        certify(store)  # each site enrolled by its nation
     records: list[str] = []
     bundles: list[tuple[Path, int]] = []  # (file, recipient index)
     counter = 0
