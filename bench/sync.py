@@ -2,7 +2,9 @@
 
 A source store (LT) gets exactly 100,000 change-log rows of its own through the write path:
 movement, critical point and exercise inserts, topped up with one-field updates, in large
-transactions. A target store (LV) trusts the source's key. Measured, median of a few runs:
+transactions. A target store (LV) and the source are certified by their nations and trust
+both nations' keys, so the bundle is sealed and every change is screened for authority.
+Measured, median of a few runs:
 the export of everything; the first import into a fresh copy of the target (verification,
 merge and commit, all in `exchange.import_bundle`); the same bundle imported again. The
 baseline is a plain `executemany` of the same 100,000 rows into a table shaped like the
@@ -23,6 +25,7 @@ from pathlib import Path
 from app.core.store import Store
 from app.core.sync import exchange, keys
 from app.core.sync.digest import digest
+from app.core.trust import enrolment, nation_keys, registry
 from bench.report import table
 from bench.write_path import movement
 
@@ -45,6 +48,21 @@ def _point(n: int) -> dict[str, object]:
 def _exercise(n: int) -> dict[str, object]:
     return {"name": f"Bench exercise {n}", "lead_nation": "LT",
             "start": "2026-06-01T00:00:00Z", "end": "2026-06-05T00:00:00Z"}
+
+
+def _enrol(stores: list[Store]) -> None:
+    """Each store certified by its nation's key; every store trusts every nation's root."""
+    roots = {s.nation: nation_keys.create(s.nation) for s in stores}
+    for store in stores:
+        private = exchange.site_private_key(store)
+        public = keys.public_of(private)
+        site = keys.SiteKey(store.site_id, store.nation, store.site_name, public,
+                            keys.fingerprint(public), keys.encryption_public_of(private))
+        root = roots[store.nation]
+        enrolment.install(store, enrolment.make(root, site, "cell", 30),
+                          root.public.fingerprint)
+        for other in roots.values():
+            registry.trust_nation(store, other.public, other.public.fingerprint)
 
 
 def _own_changes(store: Store) -> int:
@@ -105,11 +123,7 @@ def run(runs: int = RUNS) -> tuple[str, dict[str, float]]:
         tmp = Path(tmp_name)
         source = Store.create(tmp / "source.db", "LT", "Bench source")
         target = Store.create(tmp / "target.db", "LV", "Bench target")
-        public = exchange.site_public_key(source)
-        exchange.trust_key(target, keys.SiteKey(source.site_id, source.nation,
-                                                source.site_name, public,
-                                                keys.fingerprint(public)))
-        exchange.site_public_key(target)  # made now, not inside a timed import
+        _enrol([source, target])  # each certified by its nation, both nations trusted
         target.close()
         start = time.perf_counter()
         fill(source)

@@ -22,6 +22,7 @@ that: `verify(store, expect_head=...)` checks that the noted head is still in th
 
 from __future__ import annotations
 
+import functools
 import getpass
 import hashlib
 import json
@@ -105,14 +106,18 @@ class AuditReport:
 # -- who ------------------------------------------------------------------------------------
 def current_person() -> str:
     """Who is deciding: $MOVCON_PERSON, else the OS login name, as one short line."""
-    name = os.environ.get("MOVCON_PERSON", "").strip()
-    if not name:
-        try:
-            name = getpass.getuser()
-        except (OSError, KeyError, ImportError):  # no login name (a service, a container)
-            name = ""
+    name = os.environ.get("MOVCON_PERSON", "").strip() or _login_name()
     name = _CONTROL.sub("", name).strip()[:MAX_PERSON].strip()
     return name or "unknown"
+
+
+@functools.cache
+def _login_name() -> str:
+    # Asked once: the login does not change while MovCon runs, and asking costs a lookup.
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError, ImportError):  # no login name (a service, a container)
+        return ""
 
 
 # -- writing --------------------------------------------------------------------------------

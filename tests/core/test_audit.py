@@ -260,13 +260,16 @@ def test_current_person(monkeypatch: pytest.MonkeyPatch) -> None:
     assert audit.current_person() == "x" * 100
     monkeypatch.setenv("MOVCON_PERSON", "  ")
     monkeypatch.setattr(audit.getpass, "getuser", lambda: "ona")
+    audit._login_name.cache_clear()  # asked once per run; ask again here
     assert audit.current_person() == "ona"
 
     def no_login() -> str:
         raise OSError("no login name")
 
     monkeypatch.setattr(audit.getpass, "getuser", no_login)
+    audit._login_name.cache_clear()
     assert audit.current_person() == "unknown"
+    audit._login_name.cache_clear()
 
 
 def test_entries_filters_newest_first(store: Store) -> None:

@@ -342,38 +342,49 @@ def _rescreen(store: Store, now_ms: int, margin_min: float) -> int:
     return len(allowed)
 
 
+# Decision values as the log holds them (JSON text): compared without decoding each change.
+_DECIDED = {json.dumps(status) for status in DECIDED_PERMIT_STATUSES}
+_APPROVED = json.dumps("planned")
+_LISTED = 200  # decisions named one by one in an audit entry; the change log has them all
+
+
 def _new_decisions(store: Store, changes: Sequence[merge.Change]) -> list[merge.Change]:
     """Received permit decisions and movement approvals not held before: for the audit log."""
     out = []
     for c in changes:
-        if c[5] != "status" or c[6] is None:
-            continue
-        status = json.loads(c[6])
-        if (c[3] == "permits" and status in DECIDED_PERMIT_STATUSES) or \
-                (c[3] == "movements" and status == "planned"):
-            number = store.conn.execute("SELECT site_no FROM sites WHERE site_id = ?",
-                                        (c[0],)).fetchone()
-            if number is None or not store.conn.execute(
-                    "SELECT 1 FROM change_log WHERE origin = ? AND seq = ?",
-                    (number[0], c[1])).fetchone():
-                out.append(c)
-    return out
+        if c[5] == "status" and ((c[3] == "permits" and c[6] in _DECIDED)
+                                 or (c[3] == "movements" and c[6] == _APPROVED)):
+            out.append(c)
+    if not out:
+        return out
+    held = {(o, q) for o, q in store.conn.execute(
+        "SELECT s.site_id, c.seq FROM change_log c JOIN sites s ON s.site_no = c.origin"
+        " WHERE c.field = 'status' AND c.tbl IN ('permits', 'movements')")}
+    return [c for c in out if (c[0], c[1]) not in held]
 
 
 def _audit_received(store: Store, private: bytes, decisions: Sequence[merge.Change],
                     manifest: bundle.Manifest) -> None:
+    """One entry per origin: its decisions this bundle brought, who made them, via whom."""
     from app.core import audit
 
+    by_origin: dict[str, list[merge.Change]] = defaultdict(list)
+    for change in decisions:
+        by_origin[change[0]].append(change)
     person = audit.current_person()
-    for origin, seq, hlc, tbl, row_id, _, value, _ in decisions:
-        what = "permit" if tbl == "permits" else "movement"
+    for origin, changes in by_origin.items():
+        permits = sum(c[3] == "permits" for c in changes)
+        listed = [{"record": f"{'permit' if c[3] == 'permits' else 'movement'} {c[4]}",
+                   "status": json.loads(c[6] or "null"), "seq": c[1],
+                   "stamped_at": to_iso(c[2])} for c in changes[:_LISTED]]
         audit.append(store.conn, site_id=store.site_id, private_key=private,
-                     action="decision_received", subject=f"{what} {row_id}",
-                     detail={"status": json.loads(value or "null"), "origin": origin,
-                             "origin_site": manifest.site_label(origin), "seq": seq,
-                             "stamped_at": to_iso(hlc),
+                     action="decision_received",
+                     subject=f"{permits} permit decisions, {len(changes) - permits} movement "
+                             f"approvals from {manifest.site_label(origin)}",
+                     detail={"origin": origin, "origin_site": manifest.site_label(origin),
                              "via": manifest.site_label(manifest.sender_site),
-                             "bundle_id": manifest.bundle_id}, person=person)
+                             "bundle_id": manifest.bundle_id, "count": len(changes),
+                             "decisions": listed}, person=person)
 
 
 def _verified_changes(store: Store, manifest: bundle.Manifest,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -79,8 +80,14 @@ def public_pem(public: bytes) -> bytes:
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
+@functools.lru_cache(maxsize=16)
+def _signer(private: bytes) -> Ed25519PrivateKey:
+    # Loading a key costs as much as a signature: a site signs with the same few keys.
+    return Ed25519PrivateKey.from_private_bytes(private)
+
+
 def sign(private: bytes, data: bytes) -> bytes:
-    return Ed25519PrivateKey.from_private_bytes(private).sign(data)
+    return _signer(private).sign(data)
 
 
 def verify(public: bytes, signature: bytes, data: bytes) -> bool:

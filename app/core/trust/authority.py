@@ -8,7 +8,7 @@ or, for a record new to this store, as the incoming changes describe it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from app.core import timefmt
@@ -62,16 +62,39 @@ class Records:
     def known(self, tbl: str, row_id: str) -> bool:
         return self._row(tbl, row_id) is not None or (tbl, row_id) in self.pending
 
+    def prefetch(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Read the key fields of many records at once (an import touches thousands)."""
+        by_table: dict[str, list[str]] = {}
+        for tbl, row_id in keys:
+            if (tbl, row_id) not in self._rows and tbl in KEY_FIELDS:
+                by_table.setdefault(tbl, []).append(row_id)
+        for tbl, ids in by_table.items():
+            for row_id in ids:
+                self._rows[(tbl, row_id)] = None
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                for found in self.store.conn.execute(
+                        f'SELECT id, {self._columns(tbl)} FROM "{tbl}" WHERE id IN'
+                        f' ({",".join("?" * len(chunk))})', chunk):
+                    self._rows[(tbl, found[0])] = self._record(tbl, found[1:])
+
+    @staticmethod
+    def _columns(tbl: str) -> str:
+        return ", ".join(f'"{n}"' for n in KEY_FIELDS.get(tbl, ())) or "id"
+
+    @staticmethod
+    def _record(tbl: str, found: Sequence[Any]) -> dict[str, Any]:
+        record = dict(zip(KEY_FIELDS.get(tbl, ()), found, strict=False))
+        if tbl == "corridors":
+            record["nations"] = codec.from_log(found[0]) if found[0] else []
+        return record
+
     def _row(self, tbl: str, row_id: str) -> dict[str, Any] | None:
         key = (tbl, row_id)
         if key not in self._rows:
-            names = KEY_FIELDS.get(tbl, ())
-            columns = ", ".join(f'"{n}"' for n in names) or "id"
-            found = self.store.conn.execute(f'SELECT {columns} FROM "{tbl}" WHERE id = ?',
-                                            (row_id,)).fetchone()
-            self._rows[key] = None if found is None else dict(zip(names, found, strict=False))
-            if found is not None and tbl == "corridors":
-                self._rows[key]["nations"] = codec.from_log(found[0]) if found[0] else []
+            found = self.store.conn.execute(
+                f'SELECT {self._columns(tbl)} FROM "{tbl}" WHERE id = ?', (row_id,)).fetchone()
+            self._rows[key] = None if found is None else self._record(tbl, found)
         return self._rows[key]
 
 
@@ -191,6 +214,7 @@ def screen(store: Store, changes: Sequence[Change], authorities: Authorities,
                      for name, (_, text) in fields.items()}
                for key, fields in newest.items()}
     records = Records(store, pending)
+    records.prefetch(newest)
     sites: dict[str, tuple[SiteAuthority | None, int, str]] = {}
     verdicts: dict[tuple[str, str, str], str | None] = {}
     allowed: list[Change] = []
