@@ -363,6 +363,10 @@ def _new_decisions(store: Store, changes: Sequence[merge.Change]) -> list[merge.
     return [c for c in out if (c[0], c[1]) not in held]
 
 
+def _counted(n: int, what: str) -> str:
+    return f"{n} {what}{'s' if n != 1 else ''}" if n else ""
+
+
 def _audit_received(store: Store, private: bytes, decisions: Sequence[merge.Change],
                     manifest: bundle.Manifest) -> None:
     """One entry per origin: its decisions this bundle brought, who made them, via whom."""
@@ -379,8 +383,10 @@ def _audit_received(store: Store, private: bytes, decisions: Sequence[merge.Chan
                    "stamped_at": to_iso(c[2])} for c in changes[:_LISTED]]
         audit.append(store.conn, site_id=store.site_id, private_key=private,
                      action="decision_received",
-                     subject=f"{permits} permit decisions, {len(changes) - permits} movement "
-                             f"approvals from {manifest.site_label(origin)}",
+                     subject=", ".join(filter(None, (
+                         _counted(permits, "permit decision"),
+                         _counted(len(changes) - permits, "movement approval"))))
+                     + f" from {manifest.site_label(origin)}",
                      detail={"origin": origin, "origin_site": manifest.site_label(origin),
                              "via": manifest.site_label(manifest.sender_site),
                              "bundle_id": manifest.bundle_id, "count": len(changes),

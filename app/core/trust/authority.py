@@ -118,7 +118,8 @@ def violation(author: SiteAuthority, tbl: str, row_id: str, field: str, value: A
     if nations is ANYONE:
         return None
     if not nations:
-        return f"{what} is not known to this store, so its owner cannot be checked"
+        return (f"{tbl} record {row_id} (or the record it belongs to) is not known to this "
+                "store, so whose it is cannot be checked")
     if tbl == "permits" and _deciding(tbl, row_id, field, value, records) \
             and author.role != "cell":
         return f"{author.label} is a field team; only a coordination cell decides permits"
@@ -139,41 +140,41 @@ def _nations(tbl: str, row_id: str, field: str, value: Any,
     get = records.field
     if tbl == "movements":
         owner = get(tbl, row_id, "owner")
-        return {owner} - {None}, f"movement {row_id} belongs to {owner}"
+        return {owner} - {None}, f"the movement belongs to {owner}"
     if tbl == "serials":
         movement = get(tbl, row_id, "movement_id")
         owner = _owner(records, movement)
-        return {owner} - {None}, f"serial of movement {movement} (owner {owner})"
+        return {owner} - {None}, f"the serial's movement belongs to {owner}"
     if tbl == "permits":
         host = get(tbl, row_id, "host_nation")
         owner = _owner(records, get(tbl, row_id, "movement_id"))
         if _deciding(tbl, row_id, field, value, records):
-            return {host} - {None}, f"permit {row_id} is decided by its host nation {host}"
-        return {host, owner} - {None}, f"permit {row_id} (host {host}, requested by {owner})"
+            return {host} - {None}, f"a permit is decided by its host nation {host}"
+        return {host, owner} - {None}, f"the permit (host {host}, requested by {owner})"
     if tbl == "critical_points":
         nation = get(tbl, row_id, "nation")
-        return {nation} - {None}, f"critical point {row_id} is {nation}'s reference data"
+        return {nation} - {None}, f"the critical point is {nation}'s reference data"
     if tbl == "nations":
         code = get(tbl, row_id, "code")
         return {code} - {None}, f"the nation record of {code}"
     if tbl == "corridors":
         listed = get(tbl, row_id, "nations")
         if not records.known(tbl, row_id):
-            return set(), f"corridor {row_id}"
-        return (set(listed) if listed else ANYONE), f"corridor {row_id} ({_who(set(listed))})"
+            return set(), "the corridor"
+        return (set(listed) if listed else ANYONE), f"the corridor ({_who(set(listed or ()))})"
     if tbl == "exercises":
         lead = get(tbl, row_id, "lead_nation")
         if not records.known(tbl, row_id):
-            return set(), f"exercise {row_id}"
-        return ({lead} if lead else ANYONE), f"exercise {row_id} led by {lead}"
+            return set(), "the exercise"
+        return ({lead} if lead else ANYONE), f"the exercise is led by {lead}"
     if tbl == "events":
         kind = get(tbl, row_id, "kind")
         point = get(tbl, row_id, "point_id")
         point_nation = records.field("critical_points", point, "nation")
         if kind == "closure":
-            return {point_nation} - {None}, f"closure of point {point} ({point_nation})"
+            return {point_nation} - {None}, f"a closure of a point in {point_nation}"
         owner = _owner(records, get(tbl, row_id, "movement_id"))
-        return {owner, point_nation} - {None}, f"event {row_id} of movement owner {owner}"
+        return {owner, point_nation} - {None}, f"the event of a movement of {owner}"
     return ANYONE, tbl  # vehicle types: a shared catalogue
 
 
