@@ -282,3 +282,25 @@ def test_an_enrolment_for_another_site_is_refused(tmp_path: Path) -> None:
     with pytest.raises(enrolment.TrustError, match="not for this laptop's site"):
         enrolment.install(two, made, nation_key("LV").public.fingerprint)
     assert registry.certificates(two) == [] and registry.decryption_keys(two) == []
+
+
+def test_a_nation_cannot_certify_another_nations_site(tmp_path: Path) -> None:
+    lt, lv, _ee = make_sites(tmp_path, "LT", "LV", "EE")
+    # EE's root signs a certificate naming LV's site id, for an EE laptop's key; it reaches
+    # LT before any bundle of LV does.
+    impostor = Store.create(tmp_path / "impostor.db", "EE", "EE impostor")
+    stolen = site_key(impostor)
+    forged = certificates.issue(nation_key("EE"), type(stolen)(
+        lv.site_id, "EE", "LV cell 1", stolen.public, stolen.fingerprint,
+        stolen.encryption_key), "cell", 30)
+    assert registry.add_certificate(lt, forged)  # signed by a trusted root: kept, as EE's
+    with lv.write() as w:
+        exercise = w.insert("exercises", {"name": "Still LV's", "lead_nation": "LV",
+                                          "start": "2026-06-01T00:00:00Z",
+                                          "end": "2026-06-02T00:00:00Z"})
+    # LV's bundles verify with LV's key, and LV's authority comes from LV's certificate.
+    result = send(lv, lt, tmp_path)
+    assert result.summary.applied == 4 and result.quarantined == 0
+    assert lt.get("exercises", exercise)["name"] == "Still LV's"
+    assert set(registry.Authorities(lt).signing_keys(lv.site_id)) == {
+        stolen.public, exchange.site_public_key(lv)}

@@ -611,10 +611,12 @@ def manifest_bytes(blob: bytes, name: str) -> tuple[bytes, bytes]:
     return _manifest_members(memoryview(blob), parse_zip(blob, name), name)
 
 
-def read_bundle(path: Path | str, *, public_key_of: Callable[[str], bytes | None],
+def read_bundle(path: Path | str, *,
+                public_key_of: Callable[[str], bytes | Sequence[bytes] | None],
                 our_nation: str, max_schema: int, parse: bool = True,
                 decryption_keys: Sequence[bytes] = (),
                 on_manifest: Callable[[Manifest], None] | None = None,
+                verified_keys: dict[str, bytes] | None = None,
                 ) -> tuple[Manifest, list[Batch]]:
     """Verify the whole bundle at `path`; return its manifest and batches in apply order.
 
@@ -622,6 +624,9 @@ def read_bundle(path: Path | str, *, public_key_of: Callable[[str], bytes | None
     chains each origin's first batch here to what its store holds (GENESIS for seq 1).
     With `parse` false every byte is still checked against the signed hashes, but the
     batches' changes are parsed (and checked) only when the caller asks `Batch.changes()`.
+    `public_key_of` may give several keys for a site (certificates of several nations name
+    the same site id): the one that verifies is the site's key for this bundle, and is put
+    in `verified_keys` (site id: key) so that the caller judges by the matching certificate.
     """
     path = Path(path)
     blob = read_file(path)
@@ -639,8 +644,24 @@ def read_bundle(path: Path | str, *, public_key_of: Callable[[str], bytes | None
     if on_manifest is not None:
         on_manifest(manifest)  # learn the certificates it carries: they may name the sender
 
-    sender_key = public_key_of(manifest.sender_site)
-    if sender_key is not None and not keys.verify(sender_key, signature, text):
+    candidates: dict[str, list[bytes]] = {}
+
+    def key_of(site: str, signed: bytes, data: bytes) -> bytes | None:
+        """The site's key that made `signed` (a site may be known by several certificates),
+        b"" when none of its keys did, None when it has none. One key per site per bundle."""
+        if site not in candidates:
+            found = public_key_of(site)
+            candidates[site] = [found] if isinstance(found, bytes) else list(found or ())
+        keys_ = candidates[site]
+        if not keys_:
+            return None
+        good = next((k for k in keys_ if keys.verify(k, signed, data)), b"")
+        if good:
+            candidates[site] = [good]
+        return good
+
+    sender_key = key_of(manifest.sender_site, signature, text)
+    if sender_key == b"":
         raise BundleError(f"the manifest signature of {path.name} does not verify with the key "
                           f"of {manifest.site_label(manifest.sender_site)}: altered or damaged")
     if manifest.schema_version > max_schema:
@@ -675,20 +696,17 @@ def read_bundle(path: Path | str, *, public_key_of: Callable[[str], bytes | None
             raise BundleError(mismatch)
         contents[member.name] = data
 
-    known: dict[str, bytes | None] = {manifest.sender_site: sender_key}
     batches = []
     for e in manifest.batches:
-        if e.origin not in known:
-            known[e.origin] = public_key_of(e.origin)
-        origin_key = known[e.origin]
+        batch = Batch(e.origin, e.first_seq, e.last_seq, e.prev_hash, contents[e.member],
+                      contents[e.signature_member])
+        origin_key = key_of(e.origin, batch.signature, batch.body)
         if origin_key is None:
             raise BundleError(f"unknown origin: {manifest.site_label(e.origin)} made changes "
                               "in this bundle and has no certificate from a nation trusted "
                               "here; trust its nation ('movcon keys trust-nation') or its key "
                               "('movcon keys import')")
-        batch = Batch(e.origin, e.first_seq, e.last_seq, e.prev_hash, contents[e.member],
-                      contents[e.signature_member])
-        if not keys.verify(origin_key, batch.signature, batch.body):
+        if not origin_key:
             raise BundleError(f"the signature of batch {e.member} does not verify with the key "
                               f"of {manifest.site_label(e.origin)}: altered or damaged")
         if batch.hash != e.hash:
@@ -696,5 +714,9 @@ def read_bundle(path: Path | str, *, public_key_of: Callable[[str], bytes | None
         if parse:
             batch.changes()  # shape, seqs, agreement with the manifest; kept for the caller
         batches.append(batch)
+        if verified_keys is not None:
+            verified_keys[e.origin] = origin_key
+    if verified_keys is not None:
+        verified_keys[manifest.sender_site] = sender_key
     return manifest, batches
 

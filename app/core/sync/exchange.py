@@ -250,10 +250,13 @@ def import_bundle(store: Store, path: Path, margin_min: float = merge.DEFAULT_MA
 
     try:
         # Parsing the changes is most of the reading: a bundle imported before skips it.
+        verified: dict[str, bytes] = {}
         manifest, batches = bundle.read_bundle(
-            path, public_key_of=authorities.signing_key, our_nation=store.nation,
+            path, public_key_of=authorities.signing_keys, our_nation=store.nation,
             max_schema=SCHEMA_VERSION, parse=False,
-            decryption_keys=registry.decryption_keys(store), on_manifest=on_manifest)
+            decryption_keys=registry.decryption_keys(store), on_manifest=on_manifest,
+            verified_keys=verified)
+        authorities.bind(verified)
         sender = f"{manifest.sender_name} ({manifest.sender_nation})"
         result = ImportResult(manifest.bundle_id, sender)
         if store.conn.execute("SELECT 1 FROM bundles_seen WHERE bundle_id = ?",

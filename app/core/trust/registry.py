@@ -208,6 +208,13 @@ class Authorities:
         self._cache: dict[str, SiteAuthority | None] = {}
         self._revocations = {rl.nation: rl for rl in all_revocations(store)}
         self._learned: dict[str, list[Certificate]] = {}
+        self._bound: dict[str, bytes] = {}
+
+    def bind(self, verified: dict[str, bytes]) -> None:
+        """The key each site's signatures verified with: its authority comes from the
+        certificate of that key (not from another nation's certificate naming its id)."""
+        self._bound.update(verified)
+        self._cache.clear()
 
     def learn(self, certs: Sequence[Certificate], lists: Sequence[RevocationList]) -> None:
         """Count documents a bundle carries (verified by the caller) before they are kept."""
@@ -232,8 +239,9 @@ class Authorities:
                                  "this site", cert, self._revoked(store.nation, site_id))
         confirmed = store.conn.execute("SELECT public_key, nation FROM sites WHERE site_id = ?"
                                        " AND public_key IS NOT NULL", (site_id,)).fetchone()
+        key = bytes(confirmed[0]) if confirmed is not None else self._bound.get(site_id)
         certs = [c for c in certificates(store, site_id) + self._learned.get(site_id, [])
-                 if confirmed is None or c.signing_key == bytes(confirmed[0])]
+                 if key is None or c.signing_key == key]
         certs.sort(key=lambda c: c.not_before)
         if certs:
             now = datetime.now(timefmt.UTC)
@@ -249,18 +257,24 @@ class Authorities:
         rl = self._revocations.get(nation)
         return rl.entry(site_id) if rl else None
 
-    def signing_key(self, site_id: str) -> bytes | None:
-        """The key a site's signatures verify with: confirmed by words, or certified."""
+    def signing_keys(self, site_id: str) -> list[bytes]:
+        """The keys a site's signatures may verify with: its key confirmed by words, else
+        the keys of its certificates (newest first; normally one)."""
         store = self.store
         if site_id == store.site_id:
-            return _own_public(store)
+            return [_own_public(store)]
         row = store.conn.execute("SELECT public_key FROM sites WHERE site_id = ?",
                                  (site_id,)).fetchone()
         if row and row[0]:
-            return bytes(row[0])
-        authority = self.of(site_id)
-        return authority.certificate.signing_key if authority and authority.certificate \
-            else None  # fmt: skip
+            return [bytes(row[0])]
+        certs = certificates(store, site_id) + self._learned.get(site_id, [])
+        now = datetime.now(timefmt.UTC)
+        certs.sort(key=lambda c: (c.valid_at(now), c.not_before), reverse=True)
+        return list(dict.fromkeys(c.signing_key for c in certs))
+
+    def signing_key(self, site_id: str) -> bytes | None:
+        found = self.signing_keys(site_id)
+        return found[0] if found else None
 
 
 def verified_documents(store: Store, certs: Sequence[dict[str, str]],
