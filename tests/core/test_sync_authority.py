@@ -3,9 +3,10 @@ its changes travel; every honest store still ends equal and keeps the refused ch
 
 2 to 7 sites of three nations edit exercises led by their own nation; one site (a tampered
 client) also writes edits to other nations' exercises, bypassing its own checks. Bundles
-go shuffled, dropped, duplicated and relayed, the tampered site relaying too. After a full
-exchange through an honest hub: the honest stores agree, none holds a forged value, and
-each keeps every forged change in its quarantine.
+go shuffled, dropped, duplicated and relayed, the tampered site relaying too; some sites
+are revoked along the way, the revocation reaching stores before or after their changes.
+After a full exchange through an honest hub: the honest stores agree, none holds a forged
+value, and each keeps every forged change in its quarantine.
 
 CI runs 60 examples; a thorough run: MOVCON_AUTHORITY_EXAMPLES=600 pytest -k authority.
 """
@@ -16,16 +17,19 @@ import os
 import shutil
 import sqlite3
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.core import timefmt
 from app.core.store import Store
 from app.core.sync import exchange
 from app.core.sync.digest import digest
-from tests.core.sync_sites import certify, trust_nations
+from app.core.trust import certificates, registry
+from tests.core.sync_sites import certify, nation_key, trust_nations
 
 NATIONS = ("LT", "LV", "EE")
 EXAMPLES = int(os.environ.get("MOVCON_AUTHORITY_EXAMPLES", "60"))
@@ -61,7 +65,8 @@ def _site(template: Path, path: Path) -> Store:
     return store
 
 
-operation = st.tuples(st.sampled_from(["insert", "update", "send", "relay"]),
+operation = st.tuples(st.sampled_from(["insert", "update", "send", "relay", "insert", "update",
+                                       "send", "revoke"]),
                       st.integers(0, 10), st.integers(0, 10), st.integers(0, 3))
 
 
@@ -79,6 +84,8 @@ def test_authority_holds_on_every_path(templates: dict[str, Path],
     records: list[str] = []
     bundles: list[tuple[Path, int]] = []
     forged: set[tuple[str, int]] = set()
+    revoked: set[int] = set()
+    lists: dict[str, certificates.RevocationList] = {}  # each nation's officer's newest
     counter = 0
 
     def export(source: int, target: int) -> Path:
@@ -119,11 +126,20 @@ def test_authority_holds_on_every_path(templates: dict[str, Path],
         elif kind == "relay" and bundles:
             path, target = bundles[(a + c) % len(bundles)]
             deliver(path, target)
+        elif kind == "revoke" and target not in {0, source} | revoked:
+            # The target's nation revokes it (lost); the list starts at the source's store.
+            nation = stores[target].nation
+            made = certificates.revoke(nation_key(nation), lists.get(nation),
+                                       stores[target].site_id,
+                                       datetime.now(timefmt.UTC), "lost")
+            lists[nation] = made
+            registry.record_revocation(store, made, "lost laptop")
+            revoked.add(target)
     for i in range(1, sites):
         deliver(export(i, 0), 0)
     for i in range(1, sites):
         deliver(export(0, i), i)
-    honest = [s for i, s in enumerate(stores) if i != forger]
+    honest = [s for i, s in enumerate(stores) if i != forger and i not in revoked]
     assert len({digest(s) for s in honest}) == 1
     for store in honest:
         values = {r["description"] for r in store.rows("exercises")}

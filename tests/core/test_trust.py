@@ -48,6 +48,16 @@ def _forge(store: Store, permit: str) -> None:
                                      "decided_at": "2026-05-21T08:00:00Z"})
 
 
+def _next_second() -> datetime:
+    """A revocation time after everything written so far (revocations count whole seconds)."""
+    import time
+
+    now = datetime.now(timefmt.UTC)
+    later = now.replace(microsecond=0) + timedelta(seconds=1)
+    time.sleep((later - now).total_seconds() + 0.01)
+    return later
+
+
 def _quarantine(store: Store) -> list[dict[str, object]]:
     return exchange.quarantined(store)
 
@@ -141,7 +151,7 @@ def test_a_revoked_sites_later_changes_are_quarantined(tmp_path: Path) -> None:
     send(lost, lt, tmp_path)
     assert lt.get("exercises", before) is not None
     # The LV key officer revokes the lost laptop; the list travels with Riga's next bundle.
-    since = datetime.now(timefmt.UTC) - timedelta(seconds=1)
+    since = _next_second()
     revoked = certificates.revoke(nation_key("LV"), None, lost.site_id, since, "laptop lost")
     registry.record_revocation(riga, revoked, "LV cell 2")
     assert send(riga, lt, tmp_path).revocations == 1
@@ -191,7 +201,7 @@ def test_a_bundle_for_lv_opens_with_lvs_key_only(tmp_path: Path) -> None:
     path = tmp_path / "for-lv.mcb"
     exchange.export(lt, ["LV"], path)
     data = path.read_bytes()
-    for secret in (b"Panzerbataillon", b"LT cell", lt.site_id.encode(), b"manifest", b"LV",
+    for secret in (b"Panzerbataillon", b"LT cell", lt.site_id.encode(), b"manifest",
                    b"Rukla", b"PzBtl"):
         assert secret not in data  # a lost stick reveals nothing
     stranger = Store.create(tmp_path / "none.db", "LV", "LV laptop not enrolled")
@@ -304,3 +314,36 @@ def test_a_nation_cannot_certify_another_nations_site(tmp_path: Path) -> None:
     assert lt.get("exercises", exercise)["name"] == "Still LV's"
     assert set(registry.Authorities(lt).signing_keys(lv.site_id)) == {
         stolen.public, exchange.site_public_key(lv)}
+
+
+def test_a_revocation_that_arrives_late_withdraws_what_the_site_did_after_it(
+        tmp_path: Path) -> None:
+    lt, ee, riga, lost = make_sites(tmp_path, "LT", "EE", "LV", "LV")
+    with lost.write() as w:
+        kept = w.insert("exercises", {"name": "Before", "lead_nation": "LV",
+                                      "start": "2026-06-01T00:00:00Z",
+                                      "end": "2026-06-02T00:00:00Z"})
+    send(lost, lt, tmp_path)
+    send(lost, ee, tmp_path)
+    since = _next_second()
+    with lost.write() as w:  # the finder, after the laptop was lost
+        added = w.insert("exercises", {"name": "After", "lead_nation": "LV",
+                                       "start": "2026-06-01T00:00:00Z",
+                                       "end": "2026-06-02T00:00:00Z"})
+        w.update("exercises", kept, {"description": "changed by the finder"})
+    registry.record_revocation(riga, certificates.revoke(
+        nation_key("LV"), None, lost.site_id, since, "laptop lost"), "LV laptop")
+    # LT takes the finder's changes before the revocation; EE gets the revocation first.
+    assert send(lost, lt, tmp_path).summary.applied == 5
+    assert lt.get("exercises", added) is not None
+    late = send(riga, lt, tmp_path)
+    assert late.revocations == 1 and late.withdrawn == 5
+    assert send(riga, ee, tmp_path).withdrawn == 0
+    assert send(lost, ee, tmp_path).quarantined == 5
+    # Both end the same: the finder's changes withdrawn and kept aside, the rest intact.
+    assert digest(lt) == digest(ee)
+    assert lt.get("exercises", added, include_deleted=True) is None
+    assert lt.get("exercises", kept)["description"] is None
+    assert lt.get("exercises", kept)["name"] == "Before"
+    assert len(_quarantine(lt)) == len(_quarantine(ee)) == 5
+    assert all("revoked" in str(r["reason"]) for r in _quarantine(lt))

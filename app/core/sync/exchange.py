@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.core import timefmt
-from app.core.clock import to_iso, wall_ms
+from app.core.clock import pack, to_iso, wall_ms
 from app.core.domain.vocabulary import DECIDED_PERMIT_STATUSES
 from app.core.ids import new_id
 from app.core.store.baseline import BASELINE_ORIGIN
 from app.core.store.schema import SCHEMA_VERSION
 from app.core.sync import bundle, keys, merge
 from app.core.trust import authority, registry
+from app.core.trust import certificates as docs
 
 if TYPE_CHECKING:
     from app.core.store import Store
@@ -210,6 +211,7 @@ class ImportResult:
     released: int = 0  # quarantined earlier, applied now that authority is shown
     certificates: int = 0  # new site certificates learned
     revocations: int = 0  # newer revocation lists learned
+    withdrawn: int = 0  # changes applied earlier, from a site revoked before it made them
 
     def lines(self) -> list[str]:
         if self.already_imported:
@@ -227,6 +229,9 @@ class ImportResult:
         if self.certificates or self.revocations:
             out.append(f"  learned {self.certificates} site certificates, "
                        f"{self.revocations} revocation lists")
+        if self.withdrawn:
+            out.append(f"  withdrawn {self.withdrawn} changes made by revoked sites after "
+                       "their revocation (now quarantined)")
         out += [f"  refused: {why}" for why in self.refused]
         return out
 
@@ -274,8 +279,9 @@ def import_bundle(store: Store, path: Path, margin_min: float = merge.DEFAULT_MA
     try:
         result.certificates = sum(registry.add_certificate(store, c)
                                   for c in learned["certificates"])
-        result.revocations = sum(registry.add_revocations(store, rl)
-                                 for rl in learned["revocations"])
+        newer = [rl for rl in learned["revocations"] if registry.add_revocations(store, rl)]
+        result.revocations = len(newer)
+        result.withdrawn = _withdraw_revoked(store, newer, manifest)
         for site_id, info in manifest.sites.items():
             if site_id != store.site_id:
                 store.register_site(site_id, info.get("nation", ""), info.get("name", ""))
@@ -326,6 +332,54 @@ def _quarantine(store: Store, refused: Sequence[tuple[merge.Change, str]],
     if count:  # held here, judged again later: no need for the senders to resend them
         merge.advance_vector(store, {store.site_no(c[0]) for c, _ in refused})
     return count
+
+
+def _withdraw_revoked(store: Store, lists: Sequence[docs.RevocationList],
+                      manifest: bundle.Manifest) -> int:
+    """Quarantine changes already applied that a revoked site stamped from its revocation on,
+    and give their fields back the values they would have without them.
+
+    Every store then ends the same whether the revocation reached it before or after the
+    revoked site's changes: refused from the same moment on, everywhere.
+    """
+    conn = store.conn
+    now = timefmt.now_iso()
+    moved = 0
+    touched: set[tuple[str, str]] = set()
+    for rl in lists:
+        for entry in rl.revoked:
+            if entry.site_id == store.site_id:
+                continue
+            number = conn.execute("SELECT site_no FROM sites WHERE site_id = ?",
+                                  (entry.site_id,)).fetchone()
+            if number is None:
+                continue
+            limit = pack(int(timefmt.parse_utc(entry.since).timestamp() * 1000), 0)
+            reason = (f"withdrawn: site {entry.site_id} was revoked by {rl.nation} from "
+                      f"{entry.since} ({entry.reason or 'no reason given'})")
+            for source in ("change_log", "held"):
+                rows = conn.execute(
+                    f"SELECT origin, seq, hlc, tbl, row_id, field, value, base FROM {source}"
+                    " WHERE origin = ? AND hlc >= ?", (number[0], limit)).fetchall()
+                if not rows:
+                    continue
+                conn.executemany(
+                    "INSERT OR IGNORE INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(*r, reason, manifest.sender_site, manifest.bundle_id, now) for r in rows])
+                conn.execute(f"DELETE FROM {source} WHERE origin = ? AND hlc >= ?",
+                             (number[0], limit))
+                if source == "change_log":
+                    touched |= {(r[3], r[4]) for r in rows}
+                    conn.execute(
+                        "UPDATE conflicts SET resolved_at = :now, resolution = 'withdrawn'"
+                        " WHERE resolved_at IS NULL AND ((loser_origin = :o AND loser_seq IN"
+                        " (SELECT seq FROM quarantine WHERE origin = :o)) OR (winner_origin = :o"
+                        " AND winner_seq IN (SELECT seq FROM quarantine WHERE origin = :o)))",
+                        {"now": now, "o": number[0]})
+                moved += len(rows)
+    if touched:
+        merge.rebuild_records(store, touched)
+    return moved
 
 
 def _rescreen(store: Store, now_ms: int, margin_min: float) -> int:

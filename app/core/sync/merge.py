@@ -246,3 +246,26 @@ def advance_vector(store: Store, origins: set[int]) -> None:
                 upto = seq
         conn.execute("INSERT INTO vector VALUES (?, ?) ON CONFLICT (origin) DO UPDATE SET"
                      " contiguous = excluded.contiguous", (origin, upto))
+
+
+def rebuild_records(store: Store, records: set[tuple[str, str]]) -> None:
+    """Set each record's fields from its change log again (after changes were withdrawn):
+    per field the winner as `_WINNERS` ranks them; a field left without changes is empty,
+    a record left without any is removed."""
+    conn = store.conn
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched (row_id TEXT, field TEXT,"
+                 " PRIMARY KEY (row_id, field)) WITHOUT ROWID")
+    conn.execute("DELETE FROM touched")
+    for tbl, row_id in records:
+        names = ["deleted", *TABLES[tbl].field_names]
+        conn.executemany("INSERT OR IGNORE INTO touched VALUES (?, ?)",
+                         [(row_id, n) for n in names])
+    winners = _winners(conn)
+    for tbl, row_id in sorted(records):
+        names = ("deleted", *TABLES[tbl].field_names)
+        if not any((row_id, n) in winners for n in names):
+            conn.execute(f'DELETE FROM "{tbl}" WHERE id = ?', (row_id,))
+            continue
+        fields = {n: winners[(row_id, n)][6] if (row_id, n) in winners else None
+                  for n in names}
+        _write_rows(conn, tbl, tuple(sorted(fields)), [(row_id, fields)])
