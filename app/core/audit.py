@@ -51,6 +51,7 @@ ACTIONS: dict[str, str] = {
     "certificate_installed": "Site certificate installed",
     "site_revoked": "Site certificate revoked",
     "quarantine_released": "Quarantined changes released",
+    "decision_undone": "Decision undone",
     "decision_received": "Decision received from another site",
 }
 

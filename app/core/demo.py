@@ -226,7 +226,7 @@ class _Scenario:
 
     def build(self) -> dict[str, int]:
         lead = self.origin("LT")
-        with self.store.write(origin=lead) as w:
+        with self.store.write(origin=lead, permits=False) as w:
             self.exercise = w.insert("exercises", {
                 "name": EXERCISE, "lead_nation": "LT",
                 "description": "BMMA mobility exercise: allied forces move from Poland "
@@ -247,7 +247,7 @@ class _Scenario:
         for name, nation, (lon, lat), corridor, tracked, wheeled, exclusive in BRIDGES:
             line = LineString(self.corridors[corridor])
             on_road = nearest_points(line, Point(lon, lat))[0]
-            with self.store.write(origin=self.origin(nation)) as w:
+            with self.store.write(origin=self.origin(nation), permits=False) as w:
                 w.insert("critical_points", {
                     "name": name, "kind": "bridge", "nation": nation,
                     "position": [round(on_road.x, 5), round(on_road.y, 5)],
@@ -294,7 +294,7 @@ class _Scenario:
         slack_min = int((length_km / move.speed * 1.5 + 4) * 60)
         arrive_by = depart + timedelta(minutes=slack_min - slack_min % 15)
         origin = self.origin(move.owner)
-        with self.store.write(origin=origin) as w:
+        with self.store.write(origin=origin, permits=False) as w:
             movement_id = w.insert("movements", {
                 "name": move.name, "owner": move.owner, "unit": move.unit,
                 "domain": move.domain, "priority": move.priority, "status": move.status,
@@ -313,7 +313,7 @@ class _Scenario:
             self._permit(movement_id, move, host, state, requested, depart, number)
         if move.permit == "superseded":
             # The owner moved the departure after the hosts had decided: a material change.
-            with self.store.write(origin=origin) as w:
+            with self.store.write(origin=origin, permits=False) as w:
                 w.update("movements", movement_id, {
                     "depart": timefmt.iso(depart + timedelta(hours=24)),
                     "arrive_by": timefmt.iso(arrive_by + timedelta(hours=24))})
@@ -366,7 +366,7 @@ class _Scenario:
         for record in records:
             decided = record.get("decided_by") or record["status"] in HOST_STATUSES
             decider = self.origin(host) if decided else owner_site
-            with self.store.write(origin=decider) as w:
+            with self.store.write(origin=decider, permits=False) as w:
                 w.insert("permits", record)
 
     def _passages(self, movement_id: str, move: Move, route: list[list[float]],
@@ -396,7 +396,7 @@ class _Scenario:
             events.append({"kind": "passage", "movement_id": movement_id,
                            "point_id": row.point_id, "at": timefmt.iso(at),
                            "reported_by": f"{nation_of[row.point_id]} MP post"})
-        with self.store.write(origin=origin) as w:
+        with self.store.write(origin=origin, permits=False) as w:
             for event in events:
                 w.insert("events", event)
 
@@ -404,14 +404,14 @@ class _Scenario:
         gauja = next(r for r in self.store.rows("critical_points")
                      if r["name"].startswith("Gauja bridge"))  # fmt: skip
         closed = self.start + timedelta(days=2, hours=10)
-        with self.store.write(origin=self.origin("LV")) as w:
+        with self.store.write(origin=self.origin("LV"), permits=False) as w:
             w.insert("events", {"kind": "closure", "point_id": gauja["id"],
                                 "at": timefmt.iso(closed),
                                 "until": timefmt.iso(closed + timedelta(hours=6)),
                                 "details": "Bearing inspection after heavy traffic",
                                 "reported_by": "LV Road Administration liaison"})
         late = next(m for m in self.store.rows("movements") if m["status"] == "under_way")
-        with self.store.write(origin=self.origin(late["owner"])) as w:
+        with self.store.write(origin=self.origin(late["owner"]), permits=False) as w:
             w.insert("events", {"kind": "delay", "movement_id": late["id"], "delay_min": 45,
                                 "at": timefmt.iso(self.now - timedelta(minutes=30)),
                                 "details": "Vehicle breakdown, recovery under way",

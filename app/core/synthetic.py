@@ -63,7 +63,8 @@ class _Generator:
 
     def write(self, count: int) -> None:
         for start in range(0, count, BATCH):
-            with self.store.write(clock=self.clock, check_authority=False) as w:
+            with self.store.write(clock=self.clock, check_authority=False,
+                                  permits=False) as w:
                 for n in range(start, min(count, start + BATCH)):
                     self._movement(w, n)
 

@@ -347,3 +347,24 @@ def test_a_revocation_that_arrives_late_withdraws_what_the_site_did_after_it(
     assert lt.get("exercises", kept)["name"] == "Before"
     assert len(_quarantine(lt)) == len(_quarantine(ee)) == 5
     assert all("revoked" in str(r["reason"]) for r in _quarantine(lt))
+
+
+def test_an_edit_of_a_record_not_held_yet_waits_and_is_judged_when_it_arrives(
+        tmp_path: Path) -> None:
+    """Found by the authority property test: a forged edit reached a store before the record
+    it edits, and was taken as a record anyone may change."""
+    hub, _lv, ee, vilnius = make_sites(tmp_path, "LT", "LV", "EE", "LT")
+    with vilnius.write() as w:
+        exercise = w.insert("exercises", {"name": "Led by LT", "lead_nation": "LT",
+                                          "start": "2026-06-01T00:00:00Z",
+                                          "end": "2026-06-05T00:00:00Z"})
+    send(vilnius, ee, tmp_path)
+    with ee.write(check_authority=False) as w:
+        w.update("exercises", exercise, {"description": "FORGED"})
+    early = send(ee, hub, tmp_path)  # EE sends its edit only: it thinks LT has the record
+    assert early.quarantined == 1 and hub.get("exercises", exercise) is None
+    assert "not known to this store" in str(_quarantine(hub)[0]["reason"])
+    send(vilnius, hub, tmp_path)  # the record arrives: the edit is judged, and refused
+    assert hub.get("exercises", exercise)["description"] is None
+    [row] = _quarantine(hub)
+    assert "only LT may change it, not EE" in str(row["reason"])

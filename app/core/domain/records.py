@@ -164,6 +164,11 @@ PERMITS = Table("permits", "Permit", (
     Field("valid_until", "time"),
     Field("conditions", "text_list"),
     Field("remarks", "text"),
+    _enum("mode", v.PERMIT_MODES, required=False),
+    Field("preauthorisation_id", "ref", ref="preauthorisations", label="Pre-authorisation"),
+    Field("supersedes", "ref", ref="permits", label="Supersedes"),
+    Field("movement_number", "text"),
+    Field("form302_serial", "text", label="Form 302 serial"),
 ), windows=(("requested_at", "decided_at"), ("requested_at", "deadline"),
             ("valid_from", "valid_until")))  # fmt: skip
 
@@ -179,10 +184,33 @@ EVENTS = Table("events", "Event", (
     Field("reported_by", "text"),
 ), windows=(("at", "until"),))  # fmt: skip
 
+AGREEMENTS = Table("agreements", "Agreement", (
+    Field("key", "text"),
+    Field("name", "text", required=True),
+    Field("members", "nation_list"),  # none: the rule for any two nations without another
+    Field("working_days", "int", required=True, low=0, high=60,
+          label="Peacetime deadline (working days)"),
+    Field("crisis_hours", "real", required=True, low=0, high=720, low_open=True,
+          label="Crisis fast track (hours)"),
+    Field("source", "text"),
+))  # fmt: skip
+
+PREAUTHORISATIONS = Table("preauthorisations", "Pre-authorisation", (
+    Field("host_nation", "nation", required=True),
+    Field("reference", "text", required=True),
+    Field("holders", "nation_list", label="For nations"),
+    Field("categories", "text_list", label="Vehicle categories"),
+    Field("max_mlc", "real", required=True, **MLC, label="Maximum MLC"),
+    Field("dangerous_goods", "adr_list", label="Dangerous goods allowed"),
+    Field("valid_from", "time", required=True),
+    Field("valid_until", "time", required=True),
+    Field("remarks", "text"),
+), windows=(("valid_from", "valid_until"),))  # fmt: skip
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (NATIONS, EXERCISES, CRITICAL_POINTS, CORRIDORS, VEHICLE_TYPES, MOVEMENTS,
-              SERIALS, PERMITS, EVENTS)
+              SERIALS, PERMITS, EVENTS, AGREEMENTS, PREAUTHORISATIONS)
 }  # fmt: skip
 
 

@@ -42,6 +42,17 @@ PERMIT_STATUSES: dict[str, str] = {
     "superseded": "Superseded",
 }
 DECIDED_PERMIT_STATUSES = frozenset({"approved", "approved_with_conditions", "denied"})
+# Still asking for or holding a decision: a movement has at most one per host nation.
+ACTIVE_PERMIT_STATUSES = frozenset({"draft", "requested", "under_review", "approved",
+                                    "approved_with_conditions", "denied"})
+
+# How a permit's deadline is counted (domain.md: working days in peacetime on the host's
+# holiday calendar, hours of calendar time in a crisis, none under a standing permission).
+PERMIT_MODES: dict[str, str] = {
+    "standard": "Standard",
+    "crisis": "Crisis fast track",
+    "preauthorised": "Pre-authorised",
+}
 
 EVENT_KINDS: dict[str, str] = {
     "passage": "Passage at a point",

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 BASELINE_ORIGIN = stable_id("site", "baseline")
 _FILES = ("nations.json", "places.json", "corridors.geojson", "vehicle_types.json")
+# Reference files added after stores were made: written into older stores when they open,
+# with the same origin and clock, so every store holds the same ids and log entries.
+_LATER = ("agreements.json",)
 
 
 def _read(name: str) -> Any:
@@ -66,7 +69,18 @@ def load(store: Store) -> None:
         for vt in _read("vehicle_types.json"):
             w.insert("vehicle_types", {k: v for k, v in vt.items() if k != "key"},
                      stable_id("vehicle_types", vt["key"]))
+    load_later(store)
     store.conn.execute("INSERT OR REPLACE INTO meta VALUES ('baseline_version', ?)", (version(),))
+
+
+def load_later(store: Store) -> None:
+    """Write the reference data added after a store was made (agreements), once."""
+    if store.conn.execute("SELECT 1 FROM agreements LIMIT 1").fetchone() is not None:
+        return
+    clock = HybridClock(0, now_ms=lambda: BASELINE_MS + 1)  # after the first baseline
+    with store.write(origin=BASELINE_ORIGIN, clock=clock) as w:
+        for agreement in _read("agreements.json"):
+            w.insert("agreements", agreement, stable_id("agreements", agreement["key"]))
 
 
 def point_id(key: str) -> str:

@@ -172,7 +172,31 @@ def _v4(conn: sqlite3.Connection) -> None:
                  " seq INTEGER NOT NULL, hash TEXT NOT NULL)")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
+def _v5(conn: sqlite3.Connection) -> None:
+    """The permit workflow: agreements with their deadline rules, standing pre-authorisations,
+    and what a permit records of how it was asked and decided."""
+    for name, kind in (("mode", "TEXT"), ("preauthorisation_id", "TEXT"),
+                       ("supersedes", "TEXT"), ("movement_number", "TEXT"),
+                       ("form302_serial", "TEXT")):
+        conn.execute(f'ALTER TABLE permits ADD COLUMN "{name}" {kind}')
+    db = _database(conn)
+    db["agreements"].create(
+        {"id": str, "deleted": int, "key": str, "name": str, "members": str,
+         "working_days": int, "crisis_hours": float, "source": str},
+        pk="id", not_null={"id", "deleted"}, defaults={"deleted": 0})
+    db["preauthorisations"].create(
+        {"id": str, "deleted": int, "host_nation": str, "reference": str, "holders": str,
+         "categories": str, "max_mlc": float, "dangerous_goods": str, "valid_from": str,
+         "valid_until": str, "remarks": str},
+        pk="id", not_null={"id", "deleted"}, defaults={"deleted": 0})
+    # The inbox sorts and filters permits by these; local, not synced.
+    for columns in (("deadline",), ("status",), ("host_nation", "deadline")):
+        db["permits"].create_index(columns, index_name=f"permits_{'_'.join(columns)}")
+    db["preauthorisations"].create_index(("host_nation",),
+                                         index_name="preauthorisations_host_nation")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

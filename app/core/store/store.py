@@ -95,7 +95,13 @@ class Store:
         try:
             _check(conn, path, check)
             schema.migrate(conn)
-            return cls(path, conn)
+            store = cls(path, conn)
+            if store.conn.execute("SELECT 1 FROM meta WHERE key = 'baseline_version'"
+                                  ).fetchone():
+                from app.core.store import baseline
+
+                baseline.load_later(store)  # reference data newer than the store
+            return store
         except StoreError:
             conn.close()
             raise
@@ -124,13 +130,15 @@ class Store:
 
     # -- writing ------------------------------------------------------------------------
     def write(self, origin: str | None = None, clock: HybridClock | None = None,
-              check_authority: bool = True) -> Writer:
+              check_authority: bool = True, permits: bool = True) -> Writer:
         """The one way to change synced data: `with store.write() as w: w.insert(...)`.
 
         `check_authority` false is for the synthetic load generator only, which writes all
-        nations' data as one site; every edit a person makes is checked.
+        nations' data as one site; every edit a person makes is checked. `permits` false
+        leaves a movement's permits as they are (scenarios that write their own).
         """
-        return Writer(self, origin or self.site_id, clock or self.clock, check_authority)
+        return Writer(self, origin or self.site_id, clock or self.clock, check_authority,
+                      permits)
 
     def authority(self, origin: str) -> Any:
         """Who `origin` is when writing here (this site, or a site a scenario writes as)."""

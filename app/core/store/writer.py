@@ -17,6 +17,7 @@ from app.core.domain import validation
 from app.core.domain.records import JSON_KINDS, Table, table
 from app.core.domain.vocabulary import DECIDED_PERMIT_STATUSES
 from app.core.ids import is_record_id, new_id
+from app.core.permits.workflow import MATERIAL_FIELDS, WATCHED_FIELDS, keep
 from app.core.store import codec
 from app.core.store.baseline import BASELINE_ORIGIN
 
@@ -38,7 +39,7 @@ class Change(NamedTuple):
 
 class Writer:
     def __init__(self, store: Store, origin: str, clock: HybridClock,
-                 check_authority: bool = True) -> None:
+                 check_authority: bool = True, permits: bool = True) -> None:
         self._store = store
         self._conn: sqlite3.Connection = store.conn
         self._origin = origin
@@ -47,6 +48,8 @@ class Writer:
         self._author: Any = None
         self._private_key: bytes | None = None
         self._decisions: list[tuple[str, str, dict[str, Any]]] = []
+        # Movements written here get their permits kept in step (permits/workflow.py).
+        self._permits = permits and origin != BASELINE_ORIGIN
         self._origin_no = 0
         self._clock = clock
         self._seq = 0
@@ -66,8 +69,10 @@ class Writer:
         try:
             self._origin_no = self._store.site_no(self._origin)
             self._seq = self._store.last_seq(self._origin_no)
-            # The clock must pass every stamp in the log, including other processes' writes.
-            self._clock.last = max(self._clock.last, self._store.last_stamp())
+            # The clock must pass every stamp in the log, including other processes' writes;
+            # not the reference data's fixed clock, whose stamps are the same in every store.
+            if self._origin != BASELINE_ORIGIN:
+                self._clock.last = max(self._clock.last, self._store.last_stamp())
         except BaseException:
             self._conn.execute("ROLLBACK")
             self._store.forget_cached()
@@ -80,6 +85,8 @@ class Writer:
             self._store.forget_cached()
             return
         try:
+            self._flush_log()
+            self._keep_permits()
             self._flush_log()
             self._audit_decisions()
             self._conn.execute("COMMIT")
@@ -184,6 +191,23 @@ class Writer:
             self._decisions.append(("movement_approved", f"movement {record.get('name')}",
                                     {"movement_id": record_id, "owner": record.get("owner"),
                                      "status": status}))
+
+    def _keep_permits(self) -> None:
+        if not self._permits:
+            return
+        touched: dict[str, bool] = {}
+        for change in self.changes:
+            if change.table == "movements" and (change.field in WATCHED_FIELDS
+                                                or change.old is None):
+                material = change.field in MATERIAL_FIELDS or change.field == "deleted"
+                touched[change.row_id] = touched.get(change.row_id, False) or material
+            elif change.table == "serials":
+                serial = self._store.get("serials", change.row_id, include_deleted=True)
+                if serial is not None:
+                    touched[serial["movement_id"]] = True
+        if touched:
+            self._permits = False  # the permits it writes do not start another round
+            keep(self, self._store, touched, self._store.authority(self._origin).nation)
 
     def _audit_decisions(self) -> None:
         if not self._decisions or self._private_key is None:

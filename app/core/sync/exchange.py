@@ -212,6 +212,7 @@ class ImportResult:
     certificates: int = 0  # new site certificates learned
     revocations: int = 0  # newer revocation lists learned
     withdrawn: int = 0  # changes applied earlier, from a site revoked before it made them
+    preapproved: int = 0  # requests approved on receipt under a pre-authorisation
 
     def lines(self) -> list[str]:
         if self.already_imported:
@@ -229,6 +230,8 @@ class ImportResult:
         if self.certificates or self.revocations:
             out.append(f"  learned {self.certificates} site certificates, "
                        f"{self.revocations} revocation lists")
+        if self.preapproved:
+            out.append(f"  approved on receipt under a pre-authorisation: {self.preapproved}")
         if self.withdrawn:
             out.append(f"  withdrawn {self.withdrawn} changes made by revoked sites after "
                        "their revocation (now quarantined)")
@@ -315,6 +318,11 @@ def import_bundle(store: Store, path: Path, margin_min: float = merge.DEFAULT_MA
         raise
     store.forget_cached()  # the log's tail and the clock must now pass what arrived
     store.clock.last = max(store.clock.last, store.last_stamp())
+    if result.summary.applied:
+        from app.core.permits.decisions import approve_preauthorised
+
+        # Requests that fit one of this nation's standing permissions: approved on receipt.
+        result.preapproved = approve_preauthorised(store)
     return result
 
 
@@ -390,7 +398,12 @@ def _rescreen(store: Store, now_ms: int, margin_min: float) -> int:
         " quarantine q JOIN sites s ON s.site_no = q.origin ORDER BY q.origin, q.seq").fetchall()
     if not rows:
         return 0
-    allowed, _ = authority.screen(store, [tuple(r) for r in rows], registry.Authorities(store))
+    allowed, refused = authority.screen(store, [tuple(r) for r in rows],
+                                        registry.Authorities(store))
+    # Why each one waits may have changed (its record arrived, and it is not its origin's).
+    store.conn.executemany("UPDATE quarantine SET reason = ? WHERE origin = ? AND seq = ?"
+                           " AND reason != ?",
+                           [(why, store.site_no(c[0]), c[1], why) for c, why in refused])
     if not allowed:
         return 0
     store.conn.executemany("DELETE FROM quarantine WHERE origin = ? AND seq = ?",

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.core import timefmt
 from app.core.clock import pack
+from app.core.domain.records import TABLES
 from app.core.domain.vocabulary import PERMIT_STATUSES
 from app.core.store import codec
 
@@ -25,16 +26,17 @@ DECISION_FIELDS = frozenset({"decided_at", "decided_by", "conditions"})
 # The validity a requester asks for; once the host has ruled, only the host changes it.
 VALIDITY_FIELDS = frozenset({"valid_from", "valid_until"})
 HOST_STATUSES = frozenset({"under_review", "approved", "approved_with_conditions", "denied",
-                           "expired", "superseded"})
+                           "expired"})
 REQUESTER_STATUSES = frozenset(PERMIT_STATUSES) - HOST_STATUSES
 # What a field team may edit; reference data and decisions are for coordination cells.
-FIELD_TABLES = frozenset({"movements", "serials", "events", "permits"})
+FIELD_TABLES = frozenset({"movements", "serials", "events", "permits"})  # not decisions
 # The fields that say whose a record is, per table: read before any other field is judged.
 KEY_FIELDS: dict[str, tuple[str, ...]] = {
     "movements": ("owner",), "serials": ("movement_id",),
     "permits": ("host_nation", "movement_id", "status"), "critical_points": ("nation",),
     "corridors": ("nations",), "exercises": ("lead_nation",), "nations": ("code",),
     "events": ("kind", "movement_id", "point_id"), "vehicle_types": (),
+    "agreements": ("members",), "preauthorisations": ("host_nation",),
 }
 ANYONE = None  # a record any coordination cell may edit (a shared catalogue)
 
@@ -85,8 +87,9 @@ class Records:
     @staticmethod
     def _record(tbl: str, found: Sequence[Any]) -> dict[str, Any]:
         record = dict(zip(KEY_FIELDS.get(tbl, ()), found, strict=False))
-        if tbl == "corridors":
-            record["nations"] = codec.from_log(found[0]) if found[0] else []
+        for name in ("nations", "members"):  # lists are kept as JSON text
+            if name in record:
+                record[name] = codec.from_log(record[name]) if record[name] else []
         return record
 
     def _row(self, tbl: str, row_id: str) -> dict[str, Any] | None:
@@ -150,6 +153,8 @@ def _nations(tbl: str, row_id: str, field: str, value: Any,
         owner = _owner(records, get(tbl, row_id, "movement_id"))
         if _deciding(tbl, row_id, field, value, records):
             return {host} - {None}, f"a permit is decided by its host nation {host}"
+        if field == "status" and value == "withdrawn":
+            return {owner} - {None}, f"a request is withdrawn by its owner nation {owner}"
         return {host, owner} - {None}, f"the permit (host {host}, requested by {owner})"
     if tbl == "critical_points":
         nation = get(tbl, row_id, "nation")
@@ -175,6 +180,15 @@ def _nations(tbl: str, row_id: str, field: str, value: Any,
             return {point_nation} - {None}, f"a closure of a point in {point_nation}"
         owner = _owner(records, get(tbl, row_id, "movement_id"))
         return {owner, point_nation} - {None}, f"the event of a movement of {owner}"
+    if tbl == "preauthorisations":
+        host = get(tbl, row_id, "host_nation")
+        return {host} - {None}, f"a pre-authorisation is granted by its host nation {host}"
+    if tbl == "agreements":
+        members = get(tbl, row_id, "members")
+        if not records.known(tbl, row_id):
+            return set(), "the agreement"
+        return (set(members) if members else ANYONE), \
+            f"the agreement's members ({_who(set(members or ()))})"  # fmt: skip
     return ANYONE, tbl  # vehicle types: a shared catalogue
 
 
@@ -206,14 +220,20 @@ def screen(store: Store, changes: Sequence[Change], authorities: Authorities,
     """Split received changes into those their origin had authority for, and the others
     with the reason. The origin is judged, never the site that relayed the bundle."""
     newest: dict[tuple[str, str], dict[str, tuple[int, str | None]]] = {}
+    written: dict[tuple[str, str], set[str]] = {}
     for change in changes:
-        fields = newest.setdefault((change[3], change[4]), {})  # the record exists now
+        key = (change[3], change[4])
+        fields = newest.setdefault(key, {})
+        written.setdefault(key, set()).add(change[5])
         if change[5] in KEY_FIELDS.get(change[3], ()) and (
                 change[5] not in fields or change[2] > fields[change[5]][0]):
             fields[change[5]] = (change[2], change[6])
+    # A record new to this store is described by the incoming changes only if they create it
+    # (set every required field): an edit of a record not held here cannot say whose it is.
     pending = {key: {name: codec.from_log(text) if text is not None else None
                      for name, (_, text) in fields.items()}
-               for key, fields in newest.items()}
+               for key, fields in newest.items()
+               if key[0] in TABLES and _REQUIRED[key[0]] <= written[key]}
     records = Records(store, pending)
     records.prefetch(newest)
     sites: dict[str, tuple[SiteAuthority | None, int, str]] = {}
@@ -264,3 +284,4 @@ def _site_limit(origin: str, authorities: Authorities) -> tuple[SiteAuthority | 
 
 
 _NEVER = (1 << 63) - 1
+_REQUIRED = {name: {f.name for f in spec.fields if f.required} for name, spec in TABLES.items()}
