@@ -368,3 +368,24 @@ def test_an_edit_of_a_record_not_held_yet_waits_and_is_judged_when_it_arrives(
     assert hub.get("exercises", exercise)["description"] is None
     [row] = _quarantine(hub)
     assert "only LT may change it, not EE" in str(row["reason"])
+
+
+def test_a_revocation_made_here_withdraws_what_this_store_already_took(tmp_path: Path,
+                                                                       ) -> None:
+    """Found by the authority property test: the store where the key officer recorded the
+    revocation kept the lost laptop's later changes that the others refused."""
+    hub, riga, lost, kaunas = make_sites(tmp_path, "LT", "LV", "LV", "LT")
+    since = _next_second()
+    with lost.write() as w:
+        late = w.insert("exercises", {"name": "After", "lead_nation": "LV",
+                                      "start": "2026-06-01T00:00:00Z",
+                                      "end": "2026-06-02T00:00:00Z"})
+    send(lost, kaunas, tmp_path)
+    assert kaunas.get("exercises", late) is not None
+    revoked = certificates.revoke(nation_key("LV"), None, lost.site_id, since, "lost")
+    registry.record_revocation(kaunas, revoked, "LV laptop")  # recorded where it was taken
+    assert kaunas.get("exercises", late) is None
+    send(lost, hub, tmp_path)
+    send(kaunas, hub, tmp_path)
+    send(riga, hub, tmp_path)
+    assert digest(hub) == digest(kaunas)

@@ -284,7 +284,8 @@ def import_bundle(store: Store, path: Path, margin_min: float = merge.DEFAULT_MA
                                   for c in learned["certificates"])
         newer = [rl for rl in learned["revocations"] if registry.add_revocations(store, rl)]
         result.revocations = len(newer)
-        result.withdrawn = _withdraw_revoked(store, newer, manifest)
+        result.withdrawn = withdraw_revoked(store, newer, manifest.sender_site,
+                                            manifest.bundle_id)
         for site_id, info in manifest.sites.items():
             if site_id != store.site_id:
                 store.register_site(site_id, info.get("nation", ""), info.get("name", ""))
@@ -342,8 +343,8 @@ def _quarantine(store: Store, refused: Sequence[tuple[merge.Change, str]],
     return count
 
 
-def _withdraw_revoked(store: Store, lists: Sequence[docs.RevocationList],
-                      manifest: bundle.Manifest) -> int:
+def withdraw_revoked(store: Store, lists: Sequence[docs.RevocationList], sender: str,
+                     bundle_id: str) -> int:
     """Quarantine changes already applied that a revoked site stamped from its revocation on,
     and give their fields back the values they would have without them.
 
@@ -373,7 +374,7 @@ def _withdraw_revoked(store: Store, lists: Sequence[docs.RevocationList],
                     continue
                 conn.executemany(
                     "INSERT OR IGNORE INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(*r, reason, manifest.sender_site, manifest.bundle_id, now) for r in rows])
+                    [(*r, reason, sender, bundle_id, now) for r in rows])
                 conn.execute(f"DELETE FROM {source} WHERE origin = ? AND hlc >= ?",
                              (number[0], limit))
                 if source == "change_log":

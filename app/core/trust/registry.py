@@ -170,10 +170,14 @@ def record_revocation(store: Store, rl: RevocationList, site_label: str) -> None
 
     held = revocations(store, rl.nation)
     before = {r.site_id for r in held.revoked} if held else set()
+    from app.core.sync.exchange import withdraw_revoked
+
     with transaction(store):
         if not add_revocations(store, rl):
             raise TrustError(f"the revocation list of {rl.nation} is not newer than the one "
                              "held, or its root key is not trusted here")
+        # What the site did here after it was lost is withdrawn, as every other store will.
+        withdraw_revoked(store, [rl], store.site_id, "revoked here")
         for entry in (r for r in rl.revoked if r.site_id not in before):
             audit.append(store.conn, site_id=store.site_id, private_key=private,
                          action="site_revoked", subject=site_label,
@@ -181,6 +185,7 @@ def record_revocation(store: Store, rl: RevocationList, site_label: str) -> None
                                  "site_id": entry.site_id, "since": entry.since,
                                  "reason": entry.reason},
                          person=audit.current_person())
+    store.forget_cached()  # the log changed under the write path's cached tail
 
 
 # -- who a site is -------------------------------------------------------------------------
