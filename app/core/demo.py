@@ -199,6 +199,13 @@ def write(path: str | Path, nation: str = "LT", start: datetime | None = None,
         store.close()
 
 
+def _initials(decider: str) -> str:
+    """Two letters for the issuing authority, from the decider's office (e.g. NMCC → NM)."""
+    office = decider.split(",")[-1].split()
+    letters = "".join(w[0] for w in office if w[:1].isalpha()).upper()
+    return (letters + "XX")[:2]
+
+
 def site_of(nation: str) -> str:
     return stable_id("site", f"demo-{nation}")
 
@@ -215,6 +222,7 @@ class _Scenario:
         self.corridors = {c["key"]: c["geometry"] for c in corridors}
         self.points = {r["key"]: r for r in store.rows("critical_points") if r["key"]}
         self.network: Any = None  # built once the scenario's bridges exist
+        self.credits: dict[tuple[str, int], int] = {}  # movement numbers given per host, day
 
     def origin(self, nation: str) -> str:
         if nation == self.store.nation:
@@ -337,6 +345,12 @@ class _Scenario:
             "valid_until": timefmt.iso(depart + timedelta(hours=30)),
         }
         decided_fields = {"decided_at": timefmt.iso(decided), "decided_by": DECIDERS[host]}
+        if state in ("approved", "approved_with_conditions", "superseded"):
+            # The movement credit's number (STANAG 2154): day, host and authority, serial.
+            self.credits[(host, decided.day)] = self.credits.get((host, decided.day), 0) + 1
+            decided_fields["movement_number"] = (
+                f"{decided:%d}{host}{_initials(DECIDERS[host])}"
+                f"{self.credits[(host, decided.day)]:03d}")
         records: list[dict[str, Any]] = []
         if state in ("approved", "denied", "expired"):
             records.append({**base, **decided_fields, "status": state})

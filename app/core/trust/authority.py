@@ -155,6 +155,8 @@ def _nations(tbl: str, row_id: str, field: str, value: Any,
             return {host} - {None}, f"a permit is decided by its host nation {host}"
         if field == "status" and value == "withdrawn":
             return {owner} - {None}, f"a request is withdrawn by its owner nation {owner}"
+        if field == "form302_serial":
+            return {owner} - {None}, f"the Form 302 is issued by the sending nation {owner}"
         return {host, owner} - {None}, f"the permit (host {host}, requested by {owner})"
     if tbl == "critical_points":
         nation = get(tbl, row_id, "nation")
