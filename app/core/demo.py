@@ -245,6 +245,12 @@ class _Scenario:
         for move in MOVES:
             self._movement(move)
         self._incidents()
+        self._standing_permission()
+        # The scenario's past is history already exchanged with the other cells: its
+        # decisions have left this laptop and are not undone from the inbox.
+        from app.core.sync import exchange
+
+        exchange.seal(self.store)
         return {t: self.store.count(t) for t in
                 ("movements", "serials", "permits", "events", "critical_points")}
 
@@ -264,6 +270,34 @@ class _Scenario:
                     "max_height_m": None, "max_weight_t": None,
                     "restrictions": "single lane for loads over MLC 50" if exclusive else "",
                     "source": "exercise scenario value, not a published classification"})
+
+    def _standing_permission(self) -> None:
+        """LT's annual permission for light Baltic and Polish movements; the requests that
+        fit it are marked so the inbox can approve them at once."""
+        from app.core.permits import preauth
+
+        lt = self.origin("LT")
+        with self.store.write(origin=lt, permits=False) as w:
+            w.insert("preauthorisations", {
+                "host_nation": "LT", "reference": "LT-PA-2026-007",
+                "holders": ["LV", "EE", "PL", "NL"], "max_mlc": 40, "dangerous_goods": [],
+                "valid_from": timefmt.iso(self.start - timedelta(days=60)),
+                "valid_until": timefmt.iso(self.start + timedelta(days=300)),
+                "remarks": "Annual permission for wheeled movements up to MLC 40, no "
+                           "dangerous goods"})
+        for permit in self.store.rows("permits", "host_nation = 'LT' AND status = 'requested'"):
+            movement = self.store.get("movements", permit["movement_id"])
+            vehicles = [v for s in self.store.rows("serials", "movement_id = ?",
+                                                   (movement["id"],)) for v in s["vehicles"]]
+            end = movement["arrive_by"] or permit["valid_until"]
+            pre, _ = preauth.find(self.store, "LT", movement["owner"], movement["depart"], end,
+                                  vehicles)
+            if pre is not None:
+                with self.store.write(origin=self.origin(movement["owner"]),
+                                      permits=False) as w:
+                    w.update("permits", permit["id"], {
+                        "mode": "preauthorised", "preauthorisation_id": pre["id"],
+                        "deadline": permit["requested_at"]})
 
     def _where(self, stop: str | tuple[float, float]) -> tuple[float, float]:
         if isinstance(stop, tuple):
@@ -315,7 +349,8 @@ class _Scenario:
                 w.insert("serials", {**serial, "movement_id": movement_id,
                                      "name": f"{move.unit.split(',')[0]} serial "
                                              f"{serial['number']}"})  # fmt: skip
-        hosts = [n for n in geography.nations_along(route) if n in HOSTS and n != move.owner]
+        hosts = list(dict.fromkeys(  # a route may leave a nation and come back: one permit
+            n for n in geography.nations_along(route) if n in HOSTS and n != move.owner))
         for number, host in enumerate(hosts, start=1):
             state = move.overrides.get(host, move.permit)
             self._permit(movement_id, move, host, state, requested, depart, number)
@@ -336,6 +371,7 @@ class _Scenario:
         decided = min(deadline, requested + timedelta(days=2))
         base = {
             "movement_id": movement_id, "host_nation": host,
+            "mode": "crisis" if move.priority == "crisis" else "standard",
             "agreement": "BMMA" if host != "PL" else "CSEM",
             "reference": f"{host}-{requested:%Y}-{move.owner}-{MOVES.index(move) + 1:03d}"
                          f"/{number}",

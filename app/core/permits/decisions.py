@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.core import timefmt
 from app.core.domain.validation import ValidationError
-from app.core.domain.vocabulary import PERMIT_STATUSES
+from app.core.domain.vocabulary import ACTIVE_PERMIT_STATUSES, PERMIT_STATUSES
 from app.core.permits import preauth
 
 if TYPE_CHECKING:
@@ -98,6 +98,9 @@ def withdraw(store: Store, permit_id: str, reason: str = "") -> None:
     permit = store.get("permits", permit_id)
     if permit is None:
         raise DecisionError(f"no permit with id {permit_id}")
+    if permit["status"] not in ACTIVE_PERMIT_STATUSES:
+        raise DecisionError(f"the permit is {PERMIT_STATUSES[permit['status']].lower()}: "
+                            "there is nothing to withdraw")
     try:
         with store.write() as w:
             w.update("permits", permit_id, {
@@ -115,9 +118,10 @@ def undoable(store: Store, permit_id: str) -> bool:
 
 def _last_decision(store: Store, permit_id: str) -> tuple[int, int] | None:
     own = store.site_no(store.site_id)
+    # By the (row, field, stamp) index: this site's changes follow its clock.
     row = store.conn.execute(
-        "SELECT seq, hlc, value FROM change_log WHERE origin = ? AND row_id = ? AND field ="
-        " 'status' ORDER BY seq DESC LIMIT 1", (own, permit_id)).fetchone()
+        "SELECT seq, hlc, value FROM change_log WHERE row_id = ? AND field = 'status' AND"
+        " origin = ? ORDER BY hlc DESC LIMIT 1", (permit_id, own)).fetchone()
     if row is None or json.loads(row[2] or "null") not in OUTCOMES.values():
         return None
     sealed = store.conn.execute("SELECT max(last_seq) FROM batches WHERE origin = ?",

@@ -8,7 +8,7 @@ the inbox is sorted by them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +46,8 @@ class InboxFilter:
     text: str = ""
     statuses: tuple[str, ...] = ()  # empty: all
     due_before: str | None = None  # ISO UTC: deadlines up to then (overdue included)
+    ids: tuple[str, ...] = ()  # only these permits
+    indexed: bool = True  # use the trigram index for the text, where the store has one
 
     def where(self, nation: str) -> tuple[str, list[Any]]:
         if self.direction not in DIRECTIONS:
@@ -62,7 +64,11 @@ class InboxFilter:
             clauses.append("(p.host_nation = ? OR m.owner = ?)")
             params += [nation, nation]
         text = self.text.strip()
-        if text:
+        if text and self.indexed and not any(c in text for c in "%_"):
+            # The trigram index answers LIKE without reading the permits (no ESCAPE there).
+            clauses.append("p.rowid IN (SELECT rowid FROM permit_search WHERE text LIKE ?)")
+            params.append(f"%{text}%")
+        elif text:
             escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             clauses.append("(" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in _SEARCHED)
                            + ")")
@@ -73,13 +79,27 @@ class InboxFilter:
         if self.due_before:
             clauses.append("p.deadline <= ?")
             params.append(self.due_before)
+        if self.ids:
+            clauses.append(f"p.id IN ({', '.join('?' * len(self.ids))})")
+            params += list(self.ids)
         return " AND ".join(clauses), params
 
 
 _FROM = "FROM permits p JOIN movements m ON m.id = p.movement_id"
 
 
+def _searchable(store: Store, flt: InboxFilter) -> InboxFilter:
+    if flt.text.strip() and flt.indexed and store.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'permit_search'").fetchone() is None:
+        return replace(flt, indexed=False)
+    return flt
+
+
 def count(store: Store, flt: InboxFilter = InboxFilter()) -> int:
+    flt = _searchable(store, flt)
+    if flt.direction == "all":  # two counts, each by its index, beat one OR over every row
+        return count(store, replace(flt, direction="incoming")) + \
+            count(store, replace(flt, direction="outgoing"))  # fmt: skip
     where, params = flt.where(store.nation)
     return store.conn.execute(f"SELECT count(*) {_FROM} WHERE {where}", params).fetchone()[0]
 
@@ -89,19 +109,25 @@ def page(store: Store, flt: InboxFilter = InboxFilter(), order: str = "deadline"
     """One page of the inbox: each row with `id`, `movement_id` and every COLUMNS key."""
     if order not in _SORT:
         raise ValueError(f"cannot sort the inbox by {order!r}")
-    where, params = flt.where(store.nation)
+    where, params = _searchable(store, flt).where(store.nation)
     direction = "DESC" if descending else "ASC"
-    # Permits without a deadline (drafts) sort after those with one, either way.
-    nulls = f"{COLUMNS[order]} IS NULL, " if order in ("deadline", "max_mlc") else ""
     select = ", ".join(f"{sql} AS {name}" for name, sql in COLUMNS.items())
     rows = store.conn.execute(
         f"SELECT p.id AS id, p.movement_id AS movement_id, p.reference AS reference,"
         f" p.valid_until AS valid_until, m.depart AS depart, m.arrive_by AS arrive_by,"
         f" p.preauthorisation_id AS preauthorisation_id, {select} {_FROM} WHERE {where}"
-        f" ORDER BY {nulls}{_SORT[order]} {direction}, p.id {direction} LIMIT ? OFFSET ?",
+        # Empty values (a draft's deadline) last either way; written so that the index on
+        # (host, deleted, deadline, id) gives the order and a page reads only its rows.
+        f" ORDER BY {_SORT[order]} {direction} NULLS LAST, p.id {direction} LIMIT ? OFFSET ?",
         [*params, limit, offset])
     names = [d[0] for d in rows.description]
     return [dict(zip(names, r, strict=True)) for r in rows]
+
+
+def row(store: Store, permit_id: str) -> dict[str, Any] | None:
+    """One permit as the inbox shows it (to refresh a row in place), whatever the filter."""
+    found = page(store, InboxFilter("all", ids=(permit_id,)), limit=1)
+    return found[0] if found else None
 
 
 def due_soon(store: Store, hours: float = 24, now: datetime | None = None) -> int:

@@ -183,6 +183,18 @@ def _trust_documents(store: Store) -> dict[str, list[dict[str, str]]]:
             "revocations": [rl.signed.to_json() for rl in registry.all_revocations(store)]}
 
 
+def seal(store: Store) -> None:
+    """Seal this site's pending changes into a signed batch now (as every export does)."""
+    private = site_private_key(store)
+    store.conn.execute("BEGIN IMMEDIATE")
+    try:
+        _seal(store, private)
+        store.conn.execute("COMMIT")
+    except BaseException:
+        store.conn.execute("ROLLBACK")
+        raise
+
+
 def _origins(store: Store) -> list[str]:
     return [r[0] for r in store.conn.execute(
         "SELECT DISTINCT s.site_id FROM batches b JOIN sites s ON s.site_no = b.origin")]
