@@ -295,9 +295,11 @@ class _Scenario:
             if pre is not None:
                 with self.store.write(origin=self.origin(movement["owner"]),
                                       permits=False) as w:
+                    # Asked again under the permission just now: due on receipt.
+                    asked = timefmt.iso(self.now - timedelta(minutes=25))
                     w.update("permits", permit["id"], {
                         "mode": "preauthorised", "preauthorisation_id": pre["id"],
-                        "deadline": permit["requested_at"]})
+                        "requested_at": asked, "deadline": asked})
 
     def _where(self, stop: str | tuple[float, float]) -> tuple[float, float]:
         if isinstance(stop, tuple):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QColor, QPalette
@@ -63,3 +64,50 @@ def value(raw: Any, limit: int = 80) -> str:
 def muted(palette: QPalette) -> QColor:
     """Secondary text: the placeholder colour, which every palette keeps readable."""
     return palette.color(QPalette.ColorRole.PlaceholderText)
+
+
+def duration(seconds: float) -> str:
+    """A length of time as a person says it: 2 d 4 h, 3 h 20 min, 40 min."""
+    minutes = int(abs(seconds) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        # Minutes matter only while the hours are few.
+        return f"{hours} h {mins} min" if mins and hours < 10 else f"{hours} h"
+    return f"{mins} min"
+
+
+def countdown(due: datetime, now: datetime) -> str:
+    """Time left until `due`: "in 2 d 4 h", or how late it is: "overdue 3 h"."""
+    seconds = (due - now).total_seconds()
+    if abs(seconds) < 60:
+        return "due now"
+    return f"in {duration(seconds)}" if seconds > 0 else f"overdue {duration(seconds)}"
+
+
+# English month names whatever the locale (Qt sets the C library's locale from the desktop).
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def day_time(moment: datetime | str) -> str:
+    """Short day and time for narrow columns: 10 Jun 04:00Z."""
+    when = (timefmt.parse_utc(moment) if isinstance(moment, str) else moment).astimezone(
+        timefmt.UTC)
+    return f"{when.day:02d} {_MONTHS[when.month - 1]} {when:%H:%M}Z"
+
+
+def span(start: datetime | str | None, end: datetime | str | None) -> str:
+    """A time window in few characters: 10 Jun 04:00–11 Jun 12:00Z, or 10 Jun 04:00–12:00Z
+    within one day."""
+    if start and end:
+        first, last = day_time(start), day_time(end)
+        if first[:6] == last[:6]:
+            return f"{first[:-1]}–{last[7:]}"
+        return f"{first[:-1]}–{last}"
+    if start:
+        return f"from {day_time(start)}"
+    if end:
+        return f"until {day_time(end)}"
+    return MISSING

@@ -1,9 +1,12 @@
-"""The console window: the site header, the movement list beside its detail, and the menus."""
+"""The console window: the site header, the movement list beside its detail, the permit
+inbox, and the menus."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
@@ -12,6 +15,9 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QStyle,
+    QSystemTrayIcon,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +32,7 @@ from app.gui.views.keys_trust import KeysTrustDialog
 from app.gui.views.movement_detail import MovementDetail
 from app.gui.views.movement_list import MovementList
 from app.gui.views.new_store_dialog import ask_new_store
+from app.gui.views.permit_inbox import OverdueBanner, PermitInbox, due_title, overdue_text
 from app.gui.views.site_header import SiteHeader
 from app.gui.views.sync_dialog import SyncDialog
 
@@ -36,9 +43,11 @@ PLANNING_DELAY_MS = 200
 class MainWindow(BundleDropTarget, QMainWindow):
     """One window per store; opening or creating another store swaps the views over."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, now: Callable[[], datetime] | None = None) -> None:
         super().__init__()
         self.store = store
+        self._now = now  # a fixed clock for the deadlines (snapshots, tests); None: real time
+        self.tray: QSystemTrayIcon | None = None  # made when first needed
         self.integrity: IntegrityCheck | None = None
         self.keys_dialog: KeysTrustDialog | None = None  # made when first asked for
         self.audit_dialog: AuditLogDialog | None = None
@@ -92,6 +101,7 @@ class MainWindow(BundleDropTarget, QMainWindow):
         self.movement_list.refresh()
         self.header.set_count(self.store.count("movements"))
         self.movement_detail.show_movement(self.movement_list.selected_id())
+        self.permit_inbox.refresh()
         self.conflicts_view.refresh()
         self.quarantine_view.refresh()
         self.sync_panel.refresh_status()
@@ -102,6 +112,7 @@ class MainWindow(BundleDropTarget, QMainWindow):
             self.planning.stop()
         self.planning = PlanningService(self.store.path, self)
         self.planning.planned.connect(self.movement_detail.set_plans)
+        self.planning.planned.connect(self.permit_inbox.set_plans)
         self.planning.failed.connect(self._planning_failed)
         # Bound to the service: a window closed before the timer fires leaves nothing to run.
         QTimer.singleShot(delay_ms, self.planning, self.planning.start)
@@ -121,6 +132,14 @@ class MainWindow(BundleDropTarget, QMainWindow):
 
     def show_sync(self) -> None:
         self.sync_dialog.show_panel()
+
+    def show_movements(self) -> None:
+        self.tabs.setCurrentWidget(self.movements_page)
+        self.movement_list.table.setFocus()
+
+    def show_permits(self) -> None:
+        self.tabs.setCurrentWidget(self.permit_inbox)
+        self.permit_inbox.table.setFocus()
 
     def show_conflicts(self) -> None:
         self.sync_dialog.show_conflicts()
@@ -158,6 +177,9 @@ class MainWindow(BundleDropTarget, QMainWindow):
         self.sync_dialog.close()
         self._close_trust_windows()
         self.planning.stop()
+        self.permit_inbox.stop()
+        if self.tray is not None:
+            self.tray.hide()  # its icon would linger in the panel
         super().closeEvent(event)
 
     # -- building -----------------------------------------------------------------------
@@ -174,6 +196,15 @@ class MainWindow(BundleDropTarget, QMainWindow):
         file_menu.addAction(self.new_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        view_menu = self.menuBar().addMenu("&View")
+        self.movements_action = QAction("&Movements", self)
+        self.movements_action.setShortcut(QKeySequence("Ctrl+1"))
+        self.movements_action.triggered.connect(self.show_movements)
+        self.permits_action = QAction("&Permits", self)
+        self.permits_action.setShortcut(QKeySequence("Ctrl+2"))
+        self.permits_action.triggered.connect(self.show_permits)
+        view_menu.addAction(self.movements_action)
+        view_menu.addAction(self.permits_action)
         sync_menu = self.menuBar().addMenu("&Sync")
         self.export_action = QAction("&Export bundle…", self)
         self.export_action.setShortcut(QKeySequence("Ctrl+E"))
@@ -222,8 +253,15 @@ class MainWindow(BundleDropTarget, QMainWindow):
         self.movement_list = MovementList(store)
         self.movement_detail = MovementDetail(store)
         self.movement_list.movement_selected.connect(self.movement_detail.show_movement)
-        # A bundle dropped on the filter box is meant for import, not for its text.
+        self.permit_inbox = PermitInbox(store, now=self._now)
+        self.permit_inbox.changed.connect(self._permits_written)
+        self.permit_inbox.attention.connect(self._show_due)
+        self.permit_inbox.overdue_found.connect(self._notify_overdue)
+        self.overdue_banner = OverdueBanner()
+        self.overdue_banner.show_requested.connect(self.show_permits)
+        # A bundle dropped on the filter boxes is meant for import, not for their text.
         self.movement_list.filter_text.setAcceptDrops(False)
+        self.permit_inbox.filter_text.setAcceptDrops(False)
         # After the first frame: planning a large store holds the interpreter for seconds.
         self.replan(PLANNING_DELAY_MS)
         self._show_sync_views(store)
@@ -237,16 +275,28 @@ class MainWindow(BundleDropTarget, QMainWindow):
         splitter.setSizes([930, 470])
         self.splitter = splitter
 
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.movements_page = splitter
+        self.tabs.addTab(splitter, "Movements")
+        self.tabs.addTab(self.permit_inbox, "Permits")
+        self.tabs.setTabToolTip(0, "Every movement in the store (Ctrl+1)")
+        self.tabs.setTabToolTip(1, "Permit requests to decide, and those this nation made "
+                                   "(Ctrl+2)")  # fmt: skip
+
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(6)
         layout.addWidget(self.header)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.overdue_banner)
+        layout.addWidget(self.tabs, 1)
         previous = self.takeCentralWidget()
         self.setCentralWidget(central)
         if previous is not None:
             previous.deleteLater()
+        # The badge and the first notice of what is overdue already.
+        self.permit_inbox.check_deadlines()
 
     def _show_sync_views(self, store: Store) -> None:
         # No transfer is running here (switching waits for it), so the old window may go.
@@ -270,6 +320,39 @@ class MainWindow(BundleDropTarget, QMainWindow):
                 dialog.deleteLater()
             setattr(self, name, None)
 
+    def _permits_written(self) -> None:
+        # A decision shows in the movement's permits and waits to be exported.
+        self.movement_detail.show_movement(self.movement_list.selected_id())
+        self.sync_panel.refresh_status()
+
+    def _show_due(self, count: int) -> None:
+        badge = due_title(count)
+        base = f"MovCon — {self.store.site_name} ({self.store.nation})"
+        self.setWindowTitle(f"{base} — {badge}" if badge else base)
+        self.tabs.setTabText(self.tabs.indexOf(self.permit_inbox),
+                             f"Permits ({count} due)" if count else "Permits")
+
+    def _notify_overdue(self, rows: list[dict[str, Any]]) -> None:
+        text = overdue_text(rows)
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            if self.tray is None:
+                icon = self.windowIcon()
+                if icon.isNull():
+                    icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+                self.tray = QSystemTrayIcon(icon, self)
+                self.tray.messageClicked.connect(self._bring_to_permits)
+            self.tray.show()
+            self.tray.showMessage("MovCon — permit decision overdue", text,
+                                  QSystemTrayIcon.MessageIcon.Warning, 15_000)  # fmt: skip
+        else:
+            self.overdue_banner.tell(text)
+
+    def _bring_to_permits(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+        self.show_permits()
+
     def _data_arrived(self) -> None:
         # The import wrote through the worker's connection: drop what this one remembers.
         self.store.forget_cached()
@@ -286,6 +369,7 @@ class MainWindow(BundleDropTarget, QMainWindow):
 
     def _switch(self, store: Store) -> None:
         old = self.store
+        self.permit_inbox.stop()  # its clocks read the store about to close
         self._show(store)
         if old is not store:
             old.close()

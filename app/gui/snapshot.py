@@ -19,6 +19,7 @@ VIEWS: dict[str, Callable[[MainWindow], QWidget]] = {
     "main": lambda window: window,
     "movements": lambda window: window.movement_list,
     "detail": lambda window: window.movement_detail,
+    "permits": lambda window: window,
 }
 PAINT_TIMEOUT_S = 3.0
 PLAN_TIMEOUT_S = 60.0
@@ -41,15 +42,15 @@ def render(store_path: Path, out: Path, view: str = "main", at: str | None = Non
            size: tuple[int, int] = (1400, 850)) -> Path:  # fmt: skip
     """Render `view` of the console on the store at `store_path` into the PNG `out`.
 
-    `at` (ISO 8601 UTC) is for the time-based views to come; it is checked, not yet used.
+    `at` (ISO 8601 UTC) is the moment the permit deadlines are counted from (default: now).
+    The "permits" view is the whole window on the permit inbox, its first permit selected.
     """
     if view not in VIEWS:
         raise ValueError(f"unknown view {view!r}; known views: {', '.join(VIEWS)}")
-    if at is not None:
-        timefmt.parse_utc(at)
+    moment = timefmt.parse_utc(at) if at is not None else None
     app = application()
     store = Store.open(store_path, check="quick")
-    window = MainWindow(store)
+    window = MainWindow(store, now=(lambda: moment) if moment is not None else None)
     try:
         least = window.minimumSizeHint()
         if size[0] < least.width() or size[1] < least.height():
@@ -64,6 +65,9 @@ def render(store_path: Path, out: Path, view: str = "main", at: str | None = Non
         window.movement_list.table.viewport().installEventFilter(watch)
         window.show()
         window.movement_list.select_row(0)
+        if view == "permits":
+            window.show_permits()
+            window.permit_inbox.select_row(0)
         _settle(app, lambda: watch.painted or not offscreen)
         # The plan is computed in a worker; a picture for a briefing should include it.
         _settle(app, lambda: window.planning.current is not None, PLAN_TIMEOUT_S)

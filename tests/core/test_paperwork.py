@@ -184,7 +184,7 @@ def test_the_credit_of_an_approved_incoming_permit(demo_copy: Path) -> None:
         with pytest.raises(PaperworkError, match="the permit is requested: a movement credit "
                                                  "is only for an approved permit"):
             paperwork.movement_credit(store, permit["id"])
-        now = datetime(2026, 6, 9, 10, 0, tzinfo=UTC)
+        now = datetime(2026, 6, 9, 11, 0, tzinfo=UTC)
         decisions.decide(store, permit["id"], "conditions", ["Military police escort"],
                          person="mjr. A. Petraitis", now=now)
         credit = paperwork.movement_credit(store, permit["id"])
@@ -196,7 +196,7 @@ def test_the_credit_of_an_approved_incoming_permit(demo_copy: Path) -> None:
     assert credit["status"] == "approved_with_conditions"
     assert credit["conditions"] == ["Military police escort"]
     assert credit["decided_by"] == "mjr. A. Petraitis, Vilnius NMCC"
-    assert credit["decided_at"] == "2026-06-09T10:00:00Z"
+    assert credit["decided_at"] == "2026-06-09T11:00:00Z"
     assert credit["valid_from"] == (permit["valid_from"] or movement["depart"])
     assert "LT" in credit["route_nations"]
     for place in (credit["entry"], credit["exit"]):

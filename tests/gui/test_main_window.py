@@ -25,7 +25,9 @@ def test_the_window_shows_nation_site_store_and_count(store: Store, qtbot: QtBot
     add(store, request(1))
     add(store, request(2))
     window = _window(qtbot, store)
-    assert window.windowTitle() == "MovCon — Vilnius NMCC (LT)"
+    # request(2) is a crisis move of EE through LT: its permit is due within hours, and the
+    # title says so.
+    assert window.windowTitle() == "MovCon — Vilnius NMCC (LT) — 1 permit due"
     assert window.header.nation.text() == "LT"
     assert window.header.site.text() == "Vilnius NMCC"
     assert window.header.path.text() == str(store.path)
@@ -41,7 +43,7 @@ def test_menus_hold_the_store_actions_and_their_keys(store: Store, qtbot: QtBot)
     }
     assert keys == {"&Open store…": "Ctrl+O", "&New store…": "Ctrl+N", "&Quit": "Ctrl+Q"}
     menus = [a.text() for a in window.menuBar().actions()]
-    assert menus == ["&File", "&Sync", "&Help"]
+    assert menus == ["&File", "&View", "&Sync", "&Help"]
 
 
 def test_a_store_that_will_not_open_is_reported_and_the_current_one_kept(

@@ -52,7 +52,12 @@ def test_selecting_a_row_fills_the_detail_pane(store: Store, qtbot: QtBot) -> No
     assert serials.cell(0, 2) == "24" and serials.cell(0, 5) == "yes"
     assert serials.cell(2, 6) == "3"
     assert detail.tabs.tabText(detail.tabs.indexOf(detail.serials)) == "Serials (2)"
-    assert detail.permits.currentWidget() is detail.permits.empty
+    # Written as submitted, the movement asked each nation its route enters for a permit.
+    asked = {p["host_nation"] for p in store.rows("permits", "movement_id = ?", (movement_id,))}
+    assert asked and "DE" not in asked
+    shown = {detail.permits.cell(r, 0)[:2] for r in range(detail.permits.row_count)}
+    assert shown == asked
+    assert {detail.permits.cell(r, 1) for r in range(detail.permits.row_count)} == {"Requested"}
     assert detail.tabs.tabText(detail.tabs.indexOf(detail.history)) == "History (1)"
     created = detail.history.edit(0)
     assert created.text(0).endswith("DE cell (DE)  ·  created")  # the owner nation wrote it

@@ -14,7 +14,7 @@ from app.core.permits import decisions, paperwork
 from app.core.store import Store
 from app.gui import paperwork as paper
 
-NOW = datetime(2026, 6, 9, 10, 0, tzinfo=timefmt.UTC)
+NOW = datetime(2026, 6, 9, 11, 0, tzinfo=timefmt.UTC)  # the demo's now
 
 
 @pytest.fixture

@@ -20,12 +20,13 @@ def test_snapshot_writes_a_png_of_the_requested_size(
     store: Store, add_movements: Callable[[int], list[str]], tmp_path: Path, qtbot: QtBot
 ) -> None:
     add_movements(5)
-    out = snapshot.render(store.path, tmp_path / "shots" / "main.png", size=(1000, 640))
+    # A small window (the Movements/Permits tabs need the height of their bar).
+    out = snapshot.render(store.path, tmp_path / "shots" / "main.png", size=(1000, 680))
     image = QImage(str(out))
     assert out.stat().st_size > 10_000
-    assert (image.width(), image.height()) == (1000, 640)
+    assert (image.width(), image.height()) == (1000, 680)
     # Not a blank canvas: the table and the detail pane put many colours on it.
-    colours = {image.pixel(x, y) for x in range(0, 1000, 25) for y in range(0, 640, 25)}
+    colours = {image.pixel(x, y) for x in range(0, 1000, 25) for y in range(0, 680, 25)}
     assert len(colours) > 5
 
 
