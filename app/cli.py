@@ -373,6 +373,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli_permits import add_commands as add_permit_commands
 
     add_permit_commands(sub)
+    from app.cli_rules import add_commands as add_rule_commands
+
+    add_rule_commands(sub)
 
     p = sub.add_parser("history", help="every change to a record")
     p.add_argument("id", metavar="ID")

@@ -332,3 +332,35 @@ def test_the_text_filter_finds_the_same_with_and_without_its_index(demo_copy: Pa
         assert inbox.count(store, inbox.InboxFilter("all", text="quokka")) == \
             store.conn.execute("SELECT count(*) FROM permits WHERE movement_id = ? AND"
                                " deleted = 0", (movement["id"],)).fetchone()[0] > 0
+
+
+def test_rules_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lt, lv = tmp_path / "lt.db", tmp_path / "lv.db"
+    Store.create(lt, "LT", "Vilnius").close()
+    Store.create(lv, "LV", "Riga").close()
+    assert main(["--db", str(lt), "agreements", "set", "bmma", "--working-days", "2"]) == 0
+    assert main(["--db", str(lt), "agreements", "list", "--json"]) == 0
+    out = capsys.readouterr().out
+    bmma = next(a for a in json.loads(out[out.index("["):]) if a["key"] == "bmma")
+    assert bmma["working_days"] == 2
+    def log_size() -> int:
+        with Store.open(lv) as store:
+            return store.conn.execute("SELECT count(*) FROM change_log").fetchone()[0]
+
+    before = log_size()
+    assert main(["--db", str(lv), "agreements", "set", "csem", "--working-days", "1"]) == 2
+    assert "may change it, not LV" in capsys.readouterr().err
+    assert log_size() == before  # refused: nothing written
+    assert main(["--db", str(lv), "agreements", "set", "csem"]) == 2
+    assert "nothing to change" in capsys.readouterr().err
+    assert main(["--db", str(lv), "preauth", "add", "--reference", "LV-PA-1", "--holders",
+                 "LT,EE", "--max-mlc", "40", "--valid-from", "2026-01-01",
+                 "--valid-until", "2026-12-31"]) == 0
+    capsys.readouterr()
+    assert main(["--db", str(lv), "preauth", "list", "--json"]) == 0
+    [granted] = json.loads(capsys.readouterr().out)
+    assert (granted["host_nation"], granted["valid_until"]) == ("LV", "2026-12-31T23:59:59Z")
+    assert main(["--db", str(lv), "preauth", "add", "--reference", "bad", "--max-mlc", "40",
+                 "--valid-from", "June", "--valid-until", "2026-12-31"]) == 2
+    assert "--valid-from 'June' is not a time" in capsys.readouterr().err
+    assert main(["--db", str(lv), "preauth", "remove", "LV-PA-1"]) == 0
