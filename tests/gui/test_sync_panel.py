@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog
 from pytestqt.qtbot import QtBot
@@ -133,7 +133,7 @@ def test_dropping_a_file_on_the_window_imports_it(
     window = _window(qtbot, lv)
     data = QMimeData()
     data.setUrls([QUrl.fromLocalFile(str(bundle))])
-    enter = QDragEnterEvent(QPointF(50, 50), Qt.DropAction.CopyAction, data,
+    enter = QDragEnterEvent(QPoint(50, 50), Qt.DropAction.CopyAction, data,
                             Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)  # fmt: skip
     window.dragEnterEvent(enter)
     assert enter.isAccepted()
@@ -152,7 +152,7 @@ def test_text_that_is_no_local_file_is_not_taken_for_a_bundle(
     window = _window(qtbot, store)
     data = QMimeData()
     data.setUrls([QUrl("https://example.org/bundle.mcb")])
-    enter = QDragEnterEvent(QPointF(5, 5), Qt.DropAction.CopyAction, data,
+    enter = QDragEnterEvent(QPoint(5, 5), Qt.DropAction.CopyAction, data,
                             Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)  # fmt: skip
     enter.ignore()
     window.dragEnterEvent(enter)
