@@ -205,6 +205,8 @@ class MainWindow(BundleDropTarget, QMainWindow):
         self.permits_action.triggered.connect(self.show_permits)
         view_menu.addAction(self.movements_action)
         view_menu.addAction(self.permits_action)
+        # Filled with the permit inbox's own actions (and their keys) for each store shown.
+        self.permits_menu = self.menuBar().addMenu("&Permits")
         sync_menu = self.menuBar().addMenu("&Sync")
         self.export_action = QAction("&Export bundle…", self)
         self.export_action.setShortcut(QKeySequence("Ctrl+E"))
@@ -257,6 +259,8 @@ class MainWindow(BundleDropTarget, QMainWindow):
         self.permit_inbox.changed.connect(self._permits_written)
         self.permit_inbox.attention.connect(self._show_due)
         self.permit_inbox.overdue_found.connect(self._notify_overdue)
+        self.permit_inbox.reveal.connect(self.show_permits)
+        self._fill_permits_menu()
         self.overdue_banner = OverdueBanner()
         self.overdue_banner.show_requested.connect(self.show_permits)
         # A bundle dropped on the filter boxes is meant for import, not for their text.
@@ -297,6 +301,14 @@ class MainWindow(BundleDropTarget, QMainWindow):
             previous.deleteLater()
         # The badge and the first notice of what is overdue already.
         self.permit_inbox.check_deadlines()
+
+    def _fill_permits_menu(self) -> None:
+        inbox = self.permit_inbox
+        self.permits_menu.clear()
+        self.permits_menu.addAction(inbox.rules_action)
+        self.permits_menu.addSeparator()
+        for action in (inbox.credit_action, inbox.form302_action, inbox.export_action):
+            self.permits_menu.addAction(action)
 
     def _show_sync_views(self, store: Store) -> None:
         # No transfer is running here (switching waits for it), so the old window may go.

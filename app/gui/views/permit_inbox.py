@@ -5,13 +5,17 @@ on: the movement, the host nation's part of its route with the column's times th
 clearance violations and conflicts at those points, the deadline and the agreement. Keys act
 on the selected permit: A approves, C approves with conditions, D denies, Enter opens the
 decision, Ctrl+Z undoes a decision not yet exported, W withdraws a request of ours.
+Paperwork: Ctrl+P saves the movement credit of an approved permit, Ctrl+Shift+P a draft
+Form 302 for a request of ours, Ctrl+Shift+E the list as filtered and sorted, as CSV.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
@@ -25,6 +29,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QButtonGroup,
     QComboBox,
     QDialog,
@@ -46,12 +51,17 @@ from PySide6.QtWidgets import (
 from app.core import timefmt
 from app.core.domain import vocabulary
 from app.core.permits import decisions, inbox
+from app.core.permits.export import write_csv
 from app.core.permits.inbox import InboxFilter
-from app.gui import display
+from app.core.permits.paperwork import CREDIT_STATUSES, NO_FORM302_STATUSES, PaperworkError
+from app.gui import display, files
 from app.gui.host_part import HostPart
 from app.gui.models.permit_table import DEFAULT_ORDER, PermitTableModel
+from app.gui.paperwork import credit_pdf, form302_pdf
 from app.gui.planning import PlanSet
 from app.gui.views.decision_dialog import DecisionDialog, ReasonDialog
+from app.gui.views.form302_dialog import Form302Dialog
+from app.gui.views.permit_rules import PermitRulesDialog
 from app.gui.views.record_table import RecordTable
 
 if TYPE_CHECKING:
@@ -89,6 +99,23 @@ def _sentence(message: str) -> str:
 
 def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _write_problem(path: Path, exc: OSError) -> str:
+    """A failed save in one line, naming the file the user chose (not a temporary one)."""
+    if exc.strerror:
+        return f"Cannot write {path}: {exc.strerror}."
+    return _sentence(str(exc))
+
+
+@contextlib.contextmanager
+def _busy() -> Iterator[None]:
+    # Laying out a PDF takes a moment; the cursor says the console has not hung.
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        QApplication.restoreOverrideCursor()
 
 
 class PermitPanel(QStackedWidget):
@@ -325,6 +352,7 @@ class PermitInbox(QWidget):
     attention = Signal(int)  # requests to this nation due within 24 h (overdue included)
     overdue_found = Signal(list)  # inbox rows that became overdue; each once per session
     permit_selected = Signal(object)
+    reveal = Signal()  # paperwork asked for from elsewhere (a menu): show the inbox
 
     def __init__(self, store: Store, plans: PlanSet | None = None,
                  now: Callable[[], datetime] | None = None,
@@ -337,6 +365,8 @@ class PermitInbox(QWidget):
         self._notified: set[str] = set()
         self._everything: dict[str, int] = {}  # permits per direction, before filtering
         self.due_count = 0
+        self.rules_dialog: PermitRulesDialog | None = None  # made when first asked for
+        self.save_folder = files.documents_folder()  # then where the last file went
 
         # A two-way switch rather than a second row of tabs under the window's tabs.
         self.incoming_button = QPushButton(checkable=True, checked=True)
@@ -369,6 +399,10 @@ class PermitInbox(QWidget):
         self.shown.setMinimumWidth(1)
         self.model = PermitTableModel(store, self._current_filter(), now=self._now, parent=self)
         self.model.set_plans(plans)
+        self.table = QTableView()
+        self._build_actions()
+        self.export_button = self._button("Export list…", self.export_action)
+        self.rules_button = self._button("Agreements…", self.rules_action)
 
         bar = QHBoxLayout()
         bar.addLayout(switch)
@@ -380,8 +414,6 @@ class PermitInbox(QWidget):
         bar.addStretch(1)
         bar.addWidget(self.shown)
 
-        self.table = QTableView()
-        self._build_actions()
         self._setup_table()
         self.panel = PermitPanel(store)
 
@@ -390,7 +422,8 @@ class PermitInbox(QWidget):
         table_side = QWidget()
         table_layout = QVBoxLayout(table_side)
         table_layout.setContentsMargins(0, 0, 0, 0)
-        table_layout.addLayout(self._build_buttons())
+        self._button_row = self._build_buttons()
+        table_layout.addLayout(self._button_row)
         table_layout.addWidget(self.table, 1)
         splitter.addWidget(table_side)
         splitter.addWidget(self.panel)
@@ -404,11 +437,18 @@ class PermitInbox(QWidget):
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.setMinimumHeight(self.message.fontMetrics().lineSpacing() + 6)
 
+        # The list as a whole, and the rules behind it, beside the status line: they need no
+        # selection, and there they cost the table and the panel no width.
+        footer = QHBoxLayout()
+        footer.addWidget(self.message, 1)
+        footer.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignTop)
+        footer.addWidget(self.rules_button, 0, Qt.AlignmentFlag.AlignTop)
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
         layout.addWidget(splitter, 1)
-        layout.addWidget(self.message)
+        layout.addLayout(footer)
 
         self._delay = QTimer(self, singleShot=True, interval=FILTER_DELAY_MS)
         self._delay.timeout.connect(self.apply_filter)
@@ -434,6 +474,12 @@ class PermitInbox(QWidget):
         self._update_buttons()
         self._show_due()
         self.say("")
+        # Buttons hidden before the first show leave stale sizes in the layouts' caches; a
+        # size asked before then (the snapshot's check of the smallest layout) must not
+        # count them.
+        self._button_row.invalidate()
+        table_layout.invalidate()
+        splitter.updateGeometry()
 
     # -- public -------------------------------------------------------------------------
     def selected_id(self) -> str | None:
@@ -484,6 +530,9 @@ class PermitInbox(QWidget):
         self._show_counts()
         self._show_waiting()
         self._show_due()
+        self._update_buttons()
+        if self.rules_dialog is not None:
+            self.rules_dialog.refresh()
 
     def set_plans(self, plans: PlanSet | None) -> None:
         """A new plan of the whole store arrived (from the planning worker)."""
@@ -494,6 +543,8 @@ class PermitInbox(QWidget):
         """Stop the clocks: the store is about to close (the window closes or switches)."""
         for timer in (self._clock, self._delay, self._undo_check):
             timer.stop()
+        if self.rules_dialog is not None:
+            self.rules_dialog.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.stop()
@@ -505,9 +556,10 @@ class PermitInbox(QWidget):
         if not text:
             palette.setColor(self.message.foregroundRole(), display.muted(palette))
             outgoing = self.model.inbox_filter.direction == "outgoing"
-            text = ("Keys: W withdraw · Ctrl+F filter" if outgoing else
+            text = ("Keys: W withdraw · Ctrl+P credit · Ctrl+Shift+P Form 302 · Ctrl+F filter"
+                    if outgoing else
                     "Keys: A approve · C with conditions · D deny · Enter decide · "
-                    "Ctrl+Z undo · Ctrl+F filter")  # fmt: skip
+                    "Ctrl+Z undo · Ctrl+P credit · Ctrl+F filter")  # fmt: skip
         self.message.setPalette(palette)
         self.message.setText(f"⚠ {text}" if problem else text)
         self.message.setStyleSheet(f"color: {_PROBLEM}; font-weight: bold;" if problem else "")
@@ -660,6 +712,131 @@ class PermitInbox(QWidget):
             "SELECT count(*) FROM permits WHERE deleted = 0 AND host_nation = ? AND status ="
             " 'requested' AND mode = 'preauthorised'", (self._store.nation,)).fetchone()[0]
 
+    # -- paperwork and rules -------------------------------------------------------------
+    def save_credit(self) -> None:
+        """Save the selected approved permit's movement credit as a PDF (Ctrl+P)."""
+        self.reveal.emit()
+        item = self._selection_or_say()
+        if item is None:
+            return
+        if item["status"] not in CREDIT_STATUSES:
+            status = vocabulary.PERMIT_STATUSES.get(item["status"], item["status"]).lower()
+            self.say(f"The permit is {status}: a movement credit is only for an approved "
+                     "permit.", True)  # fmt: skip
+            return
+        permit = self._store.get("permits", item["id"]) or {}
+        number = permit.get("movement_number") or item["reference"] or item["movement"]
+        path = files.ask_save_path(self, "Save movement credit", self.save_folder,
+                                   files.safe_name(f"Movement credit {number}") + ".pdf",
+                                   "PDF documents", ".pdf")  # fmt: skip
+        if path is None:
+            return
+        try:
+            with _busy():
+                credit_pdf(self._store, item["id"], path, now=self._now())
+        except PaperworkError as exc:
+            self.say(_sentence(str(exc)), True)
+            return
+        except OSError as exc:
+            self.say(_write_problem(path, exc), True)
+            return
+        self.save_folder = path.parent
+        self.say(f"Movement credit saved: {path}")
+        files.offer_open(self, "Movement credit saved",
+                         f"The movement credit for “{item['movement']}” is saved.", path)
+
+    def save_form302(self) -> None:
+        """Save a draft Form 302 for the selected request of this nation (Ctrl+Shift+P); the
+        serial it is issued under is recorded on the permit."""
+        self.reveal.emit()
+        item = self._selection_or_say()
+        if item is None:
+            return
+        if item["owner"] != self._store.nation:
+            owner = self._nations.get(item["owner"], item["owner"])
+            self.say(f"{owner} issues the Form 302 of its own movements; draft one for a "
+                     "request of yours (Outgoing).", True)  # fmt: skip
+            return
+        if item["status"] in NO_FORM302_STATUSES:
+            status = vocabulary.PERMIT_STATUSES.get(item["status"], item["status"]).lower()
+            self.say(f"The permit is {status}: no goods move under it, so there is nothing to "
+                     "declare.", True)  # fmt: skip
+            return
+        serial = (self._store.get("permits", item["id"]) or {}).get("form302_serial") or ""
+        dialog = Form302Dialog(item["movement"], serial, parent=self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        customs, activity = dialog.choice()
+        same = serial and serial[10:12] == customs + activity
+        path = files.ask_save_path(self, "Save Form 302 draft", self.save_folder,
+                                   files.safe_name(f"Form 302 draft "
+                                                   f"{serial if same else item['movement']}")
+                                   + ".pdf", "PDF documents", ".pdf")  # fmt: skip
+        if path is None:
+            return
+        problem = ""
+        try:
+            with _busy():
+                form302_pdf(self._store, item["id"], path, customs, activity, now=self._now())
+        except PaperworkError as exc:
+            problem = _sentence(str(exc))
+        except OSError as exc:
+            problem = _write_problem(path, exc)
+        # The serial is recorded before the file is written: it may be, even on a failure.
+        issued = (self._store.get("permits", item["id"]) or {}).get("form302_serial") or ""
+        if issued != serial:
+            self.model.reload_permit(item["id"])
+            self._after_write()  # the serial waits to be exported with the next bundle
+        if problem:
+            self.say(problem, True)
+            return
+        self.save_folder = path.parent
+        self.say(f"Form 302 draft {issued} saved: {path}")
+        files.offer_open(self, "Form 302 draft saved",
+                         f"The draft Form 302 {issued} for “{item['movement']}” is saved.",
+                         path)  # fmt: skip
+
+    def export_csv(self) -> None:
+        """Save every permit the filter matches, in the inbox's order, as CSV
+        (Ctrl+Shift+E): all of them, not only those scrolled to."""
+        self.reveal.emit()
+        self.apply_filter()  # a filter still being typed counts
+        flt = self.model.inbox_filter
+        if not self.model.total:
+            self.say("No permit matches the filter: there is nothing to export.", True)
+            return
+        name = f"Permits {self._store.nation} {flt.direction} {self._now():%Y-%m-%d}"
+        path = files.ask_save_path(self, "Export permit list", self.save_folder,
+                                   files.safe_name(name) + ".csv", "CSV files", ".csv")
+        if path is None:
+            return
+        order, descending = self.model.order
+        try:
+            with _busy():
+                count = write_csv(inbox.page(self._store, flt, order, descending), path)
+        except OSError as exc:
+            self.say(_write_problem(path, exc), True)
+            return
+        self.save_folder = path.parent
+        noun = "permit" if count == 1 else "permits"
+        self.say(f"Exported {count:,} {noun} to {path}")
+        files.offer_open(self, "Permit list exported",
+                         f"{count:,} {noun} exported, as filtered and sorted.", path)
+
+    def show_rules(self) -> None:
+        """The agreements and pre-authorisations, in a window beside the console."""
+        if self.rules_dialog is None:
+            self.rules_dialog = PermitRulesDialog(self._store, now=self._now, parent=self)
+            self.rules_dialog.changed.connect(self._rules_changed)
+        self.rules_dialog.show()
+        self.rules_dialog.raise_()
+        self.rules_dialog.activateWindow()
+
+    def _rules_changed(self) -> None:
+        # A pre-authorisation the panel names may have changed; the sync status counts it.
+        self.refresh()
+        self.changed.emit()
+
     # -- building -----------------------------------------------------------------------
     def _build_actions(self) -> None:
         def action(text: str, keys: tuple[str | QKeySequence.StandardKey, ...],
@@ -687,21 +864,52 @@ class PermitInbox(QWidget):
                                   "while it has not left this laptop (Ctrl+Z)")  # fmt: skip
         self.withdraw_action = action("&Withdraw request…", ("W",), self.withdraw,
                                       "Withdraw a request this nation made (W)")
+
+        def paper(text: str, keys: tuple[str, ...], slot: Callable[[], None],
+                  tip: str) -> QAction:  # fmt: skip
+            act = QAction(text, self)
+            act.setShortcuts([QKeySequence(k) for k in keys])
+            # Anywhere in the inbox, the filter too: these keys type nothing there.
+            act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            act.setToolTip(tip)
+            act.triggered.connect(slot)
+            self.addAction(act)
+            return act
+
+        self.credit_action = paper("&Movement credit (PDF)…", ("Ctrl+P",), self.save_credit,
+                                   "Save the movement credit of the selected approved permit "
+                                   "as a PDF to print (Ctrl+P)")  # fmt: skip
+        self.form302_action = paper("&Form 302 draft (PDF)…", ("Ctrl+Shift+P",),
+                                    self.save_form302, "Save a draft EU Form 302 for the "
+                                    "selected request of yours as a PDF (Ctrl+Shift+P)")
+        self.export_action = paper("E&xport list (CSV)…", ("Ctrl+Shift+E",), self.export_csv,
+                                   "Save every permit the filter shows, in this order, as a "
+                                   "CSV file for a spreadsheet (Ctrl+Shift+E)")  # fmt: skip
+        self.rules_action = paper("A&greements and pre-authorisations…", (), self.show_rules,
+                                  "The agreements that set the deadlines, and the standing "
+                                  "pre-authorisations")  # fmt: skip
+        separator = QAction(self.table)
+        separator.setSeparator(True)
+        self.table.addActions([separator, self.credit_action, self.form302_action])
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
 
-    def _build_buttons(self) -> QHBoxLayout:
-        def button(text: str, act: QAction) -> QPushButton:
-            btn = QPushButton(text)
-            btn.setToolTip(act.toolTip())
-            btn.clicked.connect(act.trigger)
-            btn.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # a click leaves the focus in the table
-            return btn
+    def _button(self, text: str, act: QAction) -> QPushButton:
+        btn = QPushButton(text)
+        btn.setToolTip(act.toolTip())
+        btn.clicked.connect(act.trigger)
+        btn.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # a click leaves the focus in the table
+        return btn
 
+    def _build_buttons(self) -> QHBoxLayout:
+        button = self._button
         self.approve_button = button("Approve  (A)", self.approve_action)
         self.conditions_button = button("With conditions…  (C)", self.conditions_action)
         self.deny_button = button("Deny…  (D)", self.deny_action)
         self.undo_button = button("Undo  (Ctrl+Z)", self.undo_action)
         self.withdraw_button = button("Withdraw…  (W)", self.withdraw_action)
+        # The keys are in the tooltips and the status line: the labels stay short.
+        self.credit_button = button("Movement credit…", self.credit_action)
+        self.form302_button = button("Form 302 draft…", self.form302_action)
         self.preauth_button = QPushButton()
         self.preauth_button.setToolTip("Approve every request to this nation made under a "
                                        "standing pre-authorisation that it still fits")
@@ -711,6 +919,9 @@ class PermitInbox(QWidget):
         for btn in (self.approve_button, self.conditions_button, self.deny_button,
                     self.undo_button, self.withdraw_button):  # fmt: skip
             row.addWidget(btn)
+        row.addSpacing(8)  # the paperwork apart from the decisions
+        row.addWidget(self.credit_button)
+        row.addWidget(self.form302_button)
         row.addStretch(1)
         row.addWidget(self.preauth_button)
         return row
@@ -809,6 +1020,10 @@ class PermitInbox(QWidget):
             self._undo_check.start()  # once the selection settles: the check reads the log
         self.withdraw_button.setEnabled(
             bool(item) and item["status"] in vocabulary.ACTIVE_PERMIT_STATUSES)
+        self.credit_button.setEnabled(bool(item) and item["status"] in CREDIT_STATUSES)
+        self.form302_button.setVisible(not incoming)
+        self.form302_button.setEnabled(bool(item) and item["status"] not in NO_FORM302_STATUSES)
+        self.export_button.setEnabled(self.model.total > 0)
 
     def _check_undoable(self) -> None:
         item = self.selected_item()
