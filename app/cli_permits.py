@@ -76,6 +76,28 @@ def _decide(args: argparse.Namespace) -> int:
     return 0
 
 
+def _review(args: argparse.Namespace) -> int:
+    from app.core.permits import decisions
+
+    with _open(args) as store:
+        try:
+            decisions.review(store, args.id)
+        except decisions.DecisionError as exc:
+            raise _error(str(exc)) from None
+    print(f"permit {args.id}: under review")
+    return 0
+
+
+def _expire(args: argparse.Namespace) -> int:
+    from app.core.permits import decisions
+
+    with _open(args) as store:
+        count = decisions.expire_lapsed(store)
+    print(f"{count} approval{'s' if count != 1 else ''} past {'their' if count != 1 else 'its'}"
+          " validity marked expired")
+    return 0
+
+
 def _withdraw(args: argparse.Namespace) -> int:
     from app.core.permits import decisions
 
@@ -179,6 +201,8 @@ def add_commands(sub: Any) -> None:
 
     p = sub.add_parser("permits", help="the permit inbox")
     psub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    q = psub.add_parser("expire", help="mark this nation's approvals past their validity")
+    q.set_defaults(func=_expire)
     q = psub.add_parser("list", help="permits to decide (incoming) or asked by us (outgoing)")
     way = q.add_mutually_exclusive_group()
     way.add_argument("--incoming", dest="direction", action="store_const", const="incoming")
@@ -203,6 +227,9 @@ def add_commands(sub: Any) -> None:
                      help="approve with this condition (repeat for several)")
     how.add_argument("--deny", metavar="REASON")
     q.set_defaults(func=_decide)
+    q = psub.add_parser("review", help="the host takes a request under review")
+    q.add_argument("id", metavar="ID")
+    q.set_defaults(func=_review)
     q = psub.add_parser("withdraw", help="the owner nation withdraws its request")
     q.add_argument("id", metavar="ID")
     q.add_argument("--reason", metavar="TEXT")

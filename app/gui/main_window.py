@@ -306,6 +306,7 @@ class MainWindow(BundleDropTarget, QMainWindow):
         inbox = self.permit_inbox
         self.permits_menu.clear()
         self.permits_menu.addAction(inbox.rules_action)
+        self.permits_menu.addAction(inbox.expire_action)
         self.permits_menu.addSeparator()
         for action in (inbox.credit_action, inbox.form302_action, inbox.export_action):
             self.permits_menu.addAction(action)

@@ -364,3 +364,21 @@ def test_rules_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixtu
                  "--valid-from", "June", "--valid-until", "2026-12-31"]) == 2
     assert "--valid-from 'June' is not a time" in capsys.readouterr().err
     assert main(["--db", str(lv), "preauth", "remove", "LV-PA-1"]) == 0
+
+
+def test_the_host_reviews_and_lapsed_approvals_expire(tmp_path: Path) -> None:
+    lt, lv = make_sites(tmp_path, "LT", "LV")
+    movement = _movement(lt, [KAUNAS, RIGA])
+    [permit] = _permits(lt, movement)["LV"]
+    with pytest.raises(decisions.DecisionError, match="only LV may change it, not LT"):
+        decisions.review(lt, permit["id"])
+    send(lt, lv, tmp_path)
+    decisions.review(lv, permit["id"])
+    assert lv.get("permits", permit["id"])["status"] == "under_review"
+    with pytest.raises(decisions.DecisionError, match="only a new request"):
+        decisions.review(lv, permit["id"])
+    decisions.decide(lv, permit["id"], "approve")
+    assert decisions.expire_lapsed(lv, now=at("2026-06-03T03:00:00Z")) == 0  # still valid
+    assert decisions.expire_lapsed(lv, now=at("2026-06-03T05:00:00Z")) == 1
+    assert lv.get("permits", permit["id"])["status"] == "expired"
+    assert decisions.expire_lapsed(lt, now=at("2026-07-01T00:00:00Z")) == 0  # not LT's

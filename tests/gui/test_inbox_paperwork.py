@@ -220,6 +220,7 @@ def test_the_permits_menu_holds_the_rules_and_the_paperwork_with_keys_of_their_o
     entries = [(a.text(), a.shortcut().toString()) for a in window.permits_menu.actions()
                if not a.isSeparator()]  # fmt: skip
     assert entries == [("A&greements and pre-authorisations…", ""),
+                       ("Mark &lapsed approvals expired", ""),
                        ("&Movement credit (PDF)…", "Ctrl+P"),
                        ("&Form 302 draft (PDF)…", "Ctrl+Shift+P"),
                        ("E&xport list (CSV)…", "Ctrl+Shift+E")]  # fmt: skip

@@ -640,3 +640,14 @@ def test_the_reason_dialog_needs_a_reason_and_ctrl_enter_confirms(qtbot: QtBot) 
     qtbot.keyClick(dialog.reason, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert dialog.result() == QDialog.DialogCode.Accepted
     assert dialog.text() == "Bridge closed"
+
+
+def test_r_takes_a_request_under_review(demo_store: Store, qtbot: QtBot) -> None:
+    request = _open_one(demo_store)
+    view = _inbox(qtbot, demo_store)
+    _select(view, request["id"])
+    _press(qtbot, view, Qt.Key.Key_R)
+    assert demo_store.get("permits", request["id"])["status"] == "under_review"
+    assert view.message.text().startswith("Under review")
+    _press(qtbot, view, Qt.Key.Key_R)  # again: refused, nothing written
+    assert "only a new request" in view.message.text()

@@ -189,3 +189,31 @@ def approve_preauthorised(store: Store, now: datetime | None = None) -> int:
                now=now)
         count += 1
     return count
+
+
+def review(store: Store, permit_id: str) -> None:
+    """The host nation takes a request up: requested → under review (the owner sees it)."""
+    permit = store.get("permits", permit_id)
+    if permit is None:
+        raise DecisionError(f"no permit with id {permit_id}")
+    if permit["status"] != "requested":
+        raise DecisionError(f"the permit is {PERMIT_STATUSES[permit['status']].lower()}: "
+                            "only a new request is taken under review")
+    try:
+        with store.write() as w:
+            w.update("permits", permit_id, {"status": "under_review"})
+    except ValidationError as exc:
+        raise DecisionError(exc.message) from None
+
+
+def expire_lapsed(store: Store, now: datetime | None = None) -> int:
+    """Mark this nation's approvals whose validity has ended as expired; returns how many."""
+    moment = timefmt.iso((now or datetime.now(timefmt.UTC)).replace(microsecond=0))
+    lapsed = [p["id"] for p in store.rows(
+        "permits", "host_nation = ? AND status IN ('approved', 'approved_with_conditions')"
+        " AND valid_until IS NOT NULL AND valid_until < ?", (store.nation, moment))]
+    if lapsed:
+        with store.write() as w:
+            for permit_id in lapsed:
+                w.update("permits", permit_id, {"status": "expired"})
+    return len(lapsed)

@@ -558,7 +558,7 @@ class PermitInbox(QWidget):
             outgoing = self.model.inbox_filter.direction == "outgoing"
             text = ("Keys: W withdraw · Ctrl+P credit · Ctrl+Shift+P Form 302 · Ctrl+F filter"
                     if outgoing else
-                    "Keys: A approve · C with conditions · D deny · Enter decide · "
+                    "Keys: A approve · C with conditions · D deny · R review · Enter decide · "
                     "Ctrl+Z undo · Ctrl+P credit · Ctrl+F filter")  # fmt: skip
         self.message.setPalette(palette)
         self.message.setText(f"⚠ {text}" if problem else text)
@@ -597,6 +597,27 @@ class PermitInbox(QWidget):
             self.open_decision("approve")
             return
         self._decide(item, "approve")
+
+    def take_under_review(self) -> None:
+        item = self._decidable()
+        if item is None:
+            return
+        try:
+            decisions.review(self._store, item["id"])
+        except decisions.DecisionError as exc:
+            self.say(_sentence(str(exc)), True)
+            return
+        self.model.reload_permit(item["id"])
+        self.say(f"Under review: “{item['movement']}”.")
+        self._after_write()
+
+    def expire_lapsed(self) -> None:
+        count = decisions.expire_lapsed(self._store, now=self._now())
+        self.say(f"{count} approval{'s' if count != 1 else ''} past "
+                 f"{'their' if count != 1 else 'its'} validity marked expired.")
+        if count:
+            self.refresh()
+            self._after_write()
 
     def approve_with_conditions(self) -> None:
         self.open_decision("conditions")
@@ -864,6 +885,9 @@ class PermitInbox(QWidget):
                                   "while it has not left this laptop (Ctrl+Z)")  # fmt: skip
         self.withdraw_action = action("&Withdraw request…", ("W",), self.withdraw,
                                       "Withdraw a request this nation made (W)")
+        self.review_action = action("Take under &review", ("R",), self.take_under_review,
+                                    "Tell the requesting nation this request is being "
+                                    "looked at (R)")  # fmt: skip
 
         def paper(text: str, keys: tuple[str, ...], slot: Callable[[], None],
                   tip: str) -> QAction:  # fmt: skip
@@ -885,6 +909,9 @@ class PermitInbox(QWidget):
         self.export_action = paper("E&xport list (CSV)…", ("Ctrl+Shift+E",), self.export_csv,
                                    "Save every permit the filter shows, in this order, as a "
                                    "CSV file for a spreadsheet (Ctrl+Shift+E)")  # fmt: skip
+        self.expire_action = paper("Mark &lapsed approvals expired", (), self.expire_lapsed,
+                                   "This nation's approvals whose validity has ended become "
+                                   "expired")  # fmt: skip
         self.rules_action = paper("A&greements and pre-authorisations…", (), self.show_rules,
                                   "The agreements that set the deadlines, and the standing "
                                   "pre-authorisations")  # fmt: skip
