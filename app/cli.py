@@ -384,7 +384,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("snapshot", help="render the console offscreen to a PNG")
     p.add_argument("--out", required=True, metavar="PNG")
     p.add_argument("--view", default="main", metavar="NAME",
-                   help="main (whole window), movements, detail, permits")
+                   help="main (whole window), movements, detail, permits, map")
     p.add_argument("--at", metavar="TIME", help="the moment to show (ISO 8601 UTC)")
     p.add_argument("--size", type=_size, default=(1400, 850), metavar="WxH")
     p.set_defaults(func=_cmd_snapshot)

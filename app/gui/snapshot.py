@@ -14,6 +14,7 @@ from app.core import timefmt
 from app.core.store import Store
 from app.gui.app import application
 from app.gui.main_window import MainWindow
+from app.gui.map_view import MapView
 
 VIEWS: dict[str, Callable[[MainWindow], QWidget]] = {
     "main": lambda window: window,
@@ -21,6 +22,8 @@ VIEWS: dict[str, Callable[[MainWindow], QWidget]] = {
     "detail": lambda window: window.movement_detail,
     "permits": lambda window: window,
 }
+# Views rendered alone, without the console window around them (nor its plan to wait for).
+STANDALONE: dict[str, Callable[[Store], QWidget]] = {"map": MapView}
 PAINT_TIMEOUT_S = 3.0
 PLAN_TIMEOUT_S = 60.0
 
@@ -45,11 +48,14 @@ def render(store_path: Path, out: Path, view: str = "main", at: str | None = Non
     `at` (ISO 8601 UTC) is the moment the permit deadlines are counted from (default: now).
     The "permits" view is the whole window on the permit inbox, its first permit selected.
     """
-    if view not in VIEWS:
-        raise ValueError(f"unknown view {view!r}; known views: {', '.join(VIEWS)}")
+    if view not in VIEWS and view not in STANDALONE:
+        known = ", ".join([*VIEWS, *STANDALONE])
+        raise ValueError(f"unknown view {view!r}; known views: {known}")
     moment = timefmt.parse_utc(at) if at is not None else None
     app = application()
     store = Store.open(store_path, check="quick")
+    if view in STANDALONE:
+        return _render_alone(app, STANDALONE[view], store, out, size)
     window = MainWindow(store, now=(lambda: moment) if moment is not None else None)
     try:
         least = window.minimumSizeHint()
@@ -95,3 +101,21 @@ def _settle(app: QApplication, done: Callable[[], bool],
     app.processEvents()  # whatever the paint itself queued (e.g. fetching more rows)
 
 
+def _render_alone(app: QApplication, make: Callable[[Store], QWidget], store: Store, out: Path,
+                  size: tuple[int, int]) -> Path:  # fmt: skip
+    widget = make(store)
+    try:
+        widget.resize(*size)
+        if QGuiApplication.platformName() != "offscreen":
+            widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+        widget.show()
+        _settle(app, lambda: False, 0.2)  # layout, then the plot's range follows the size
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if not widget.grab().save(str(out), "PNG"):
+            raise OSError(f"cannot write {out}")
+        return out
+    finally:
+        widget.close()
+        widget.deleteLater()
+        app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        store.close()

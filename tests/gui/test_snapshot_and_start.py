@@ -51,7 +51,7 @@ def test_snapshot_renders_the_list_and_the_detail_alone(
 
 def test_snapshot_names_the_known_views_and_checks_the_time(store: Store, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="main, movements, detail"):
-        snapshot.render(store.path, tmp_path / "x.png", view="map")
+        snapshot.render(store.path, tmp_path / "x.png", view="globe")
     with pytest.raises(ValueError, match="UTC offset"):
         snapshot.render(store.path, tmp_path / "x.png", at="2027-03-02T12:00:00")
     assert not (tmp_path / "x.png").exists()

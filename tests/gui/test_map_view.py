@@ -1,0 +1,82 @@
+"""The map view on the demo store: batched layers, the layer list and the cursor readout."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QImage
+from pytestqt.qtbot import QtBot
+
+from app.core import mapdata
+from app.core.store import Store
+from app.gui import snapshot
+from app.gui.map_view import LAYERS, MapView
+
+
+@pytest.fixture
+def demo_store(demo_path: Path) -> Iterator[Store]:
+    s = Store.open(demo_path)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def view(demo_store: Store, qtbot: QtBot) -> MapView:
+    widget = MapView(demo_store)
+    qtbot.addWidget(widget)
+    widget.resize(1000, 700)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def test_the_map_builds_with_one_item_per_layer_or_status(view: MapView, demo_store: Store) -> None:
+    assert view.layer_list.count() == len(LAYERS)
+    assert len(view.layers["countries"]) == 1
+    assert len(view.layers["points"]) == 1
+    statuses = {m["status"] for m in demo_store.rows("movements")}
+    assert statuses <= set(view.route_curves)
+    # The curves and the halo, nothing per movement.
+    assert len(view.layers["routes"]) == len(view.route_curves) + 1
+    assert all(view.layer_visible(name) for name in LAYERS)
+
+
+def test_the_scatter_has_one_spot_per_critical_point(view: MapView, demo_store: Store) -> None:
+    assert len(view.points.points()) == demo_store.count("critical_points") > 0
+
+
+def test_unchecking_routes_hides_them_and_checking_shows_them(view: MapView) -> None:
+    entry = next(view.layer_list.item(i) for i in range(view.layer_list.count())
+                 if view.layer_list.item(i).data(Qt.ItemDataRole.UserRole) == "routes")  # fmt: skip
+    entry.setCheckState(Qt.CheckState.Unchecked)
+    assert not any(item.isVisible() for item in view.layers["routes"])
+    assert view.layer_visible("points") and view.layer_visible("countries")
+    view.set_layer_visible("routes", True)
+    assert entry.checkState() == Qt.CheckState.Checked
+    assert view.layer_visible("routes")
+
+
+def test_it_opens_on_the_baltic_states(view: MapView) -> None:
+    (x0, x1), (y0, y1) = view.view_box.viewRange()
+    for lon, lat in ((25.28, 54.69), (24.11, 56.95), (24.75, 59.44)):  # Vilnius, Riga, Tallinn
+        x, y = (float(v) for v in mapdata.project(lon, lat))
+        assert x0 < x < x1 and y0 < y < y1
+    assert x1 - x0 < 1_500_000  # the region, not the whole boundary file
+
+
+def test_the_readout_gives_lat_lon_and_mgrs(view: MapView) -> None:
+    x, y = (float(v) for v in mapdata.project(25.2797, 54.6872))
+    text = view.position_text(x, y)
+    assert "54.6872° N" in text and "25.2797° E" in text
+    assert "MGRS 35ULA" in text
+    view.plot.scene().sigMouseMoved.emit(view.view_box.mapViewToScene(QPointF(x, y)))
+    assert "MGRS 35ULA" in view.readout.text()
+
+
+def test_the_snapshot_renders_the_map_alone(demo_path: Path, tmp_path: Path, qtbot: QtBot) -> None:
+    out = snapshot.render(demo_path, tmp_path / "map.png", view="map", size=(800, 500))
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (800, 500)
