@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -97,3 +100,19 @@ def concurrent_edit(first: Store, second: Store, tmp: Path) -> str:
         w.update("exercises", record, {"description": "from Riga"})
     send(second, first, tmp)
     return record
+
+
+def site_from_template(template: Path, path: Path) -> Store:
+    """A new site from a template store: same reference data and trust, its own site id."""
+    shutil.copy(template, path)
+    conn = sqlite3.connect(path)
+    old = conn.execute("SELECT value FROM meta WHERE key = 'site_id'").fetchone()[0]
+    new = str(uuid.uuid4())
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'site_id'", (new,))
+    conn.execute("UPDATE sites SET site_id = ?, public_key = NULL WHERE site_id = ?",
+                 (new, old))
+    for table in ("site_secret", "audit_log", "audit_head"):  # the template's own key
+        conn.execute(f"DELETE FROM {table}")
+    conn.commit()
+    conn.close()
+    return Store.open(path, check="quick")

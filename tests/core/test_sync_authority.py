@@ -14,9 +14,6 @@ CI runs 60 examples; a thorough run: MOVCON_AUTHORITY_EXAMPLES=600 pytest -k aut
 from __future__ import annotations
 
 import os
-import shutil
-import sqlite3
-import uuid
 from datetime import datetime
 from pathlib import Path
 
@@ -29,7 +26,7 @@ from app.core.store import Store
 from app.core.sync import exchange
 from app.core.sync.digest import digest
 from app.core.trust import certificates, registry
-from tests.core.sync_sites import certify, nation_key, trust_nations
+from tests.core.sync_sites import certify, nation_key, site_from_template, trust_nations
 
 NATIONS = ("LT", "LV", "EE")
 EXAMPLES = int(os.environ.get("MOVCON_AUTHORITY_EXAMPLES", "60"))
@@ -49,18 +46,7 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def _site(template: Path, path: Path) -> Store:
-    shutil.copy(template, path)
-    conn = sqlite3.connect(path)
-    old = conn.execute("SELECT value FROM meta WHERE key = 'site_id'").fetchone()[0]
-    new = str(uuid.uuid4())
-    conn.execute("UPDATE meta SET value = ? WHERE key = 'site_id'", (new,))
-    conn.execute("UPDATE sites SET site_id = ?, public_key = NULL WHERE site_id = ?",
-                 (new, old))
-    for table in ("site_secret", "audit_log", "audit_head"):
-        conn.execute(f"DELETE FROM {table}")
-    conn.commit()
-    conn.close()
-    store = Store.open(path, check="quick")
+    store = site_from_template(template, path)
     certify(store)
     return store
 

@@ -11,9 +11,6 @@ CI runs 200 examples; a thorough run: MOVCON_SYNC_EXAMPLES=2000 pytest -k conver
 from __future__ import annotations
 
 import os
-import shutil
-import sqlite3
-import uuid
 from pathlib import Path
 
 import pytest
@@ -24,7 +21,7 @@ from app.core.clock import wall_ms
 from app.core.store import Store
 from app.core.sync import exchange
 from app.core.sync.digest import digest
-from tests.core.sync_sites import certify, trust_nations
+from tests.core.sync_sites import certify, site_from_template, trust_nations
 
 NATIONS = ("LT", "LV", "EE", "PL", "DE", "US", "GB", "FI", "SE", "DK", "NO")
 DAY_MS = 86_400_000
@@ -43,20 +40,7 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return out
 
 
-def _site(template: Path, path: Path) -> Store:
-    """A new site from a template store: same reference data, its own site id."""
-    shutil.copy(template, path)
-    conn = sqlite3.connect(path)
-    old = conn.execute("SELECT value FROM meta WHERE key = 'site_id'").fetchone()[0]
-    new = str(uuid.uuid4())
-    conn.execute("UPDATE meta SET value = ? WHERE key = 'site_id'", (new,))
-    conn.execute("UPDATE sites SET site_id = ?, public_key = NULL WHERE site_id = ?",
-                 (new, old))
-    for table in ("site_secret", "audit_log", "audit_head"):  # the template's own key
-        conn.execute(f"DELETE FROM {table}")
-    conn.commit()
-    conn.close()
-    return Store.open(path, check="quick")
+_site = site_from_template
 
 
 operation = st.tuples(st.sampled_from(["insert", "update", "delete", "send", "relay"]),

@@ -9,10 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
     QObject,
-    QPersistentModelIndex,
     Qt,
 )
 from PySide6.QtGui import QFont
@@ -21,6 +18,7 @@ from app.core import movements, timefmt
 from app.core.domain import vocabulary
 from app.core.movements import LIST_COLUMNS, MovementFilter
 from app.gui import display
+from app.gui.models.paged import ROOT, Index, PagedTableModel
 
 if TYPE_CHECKING:
     from app.core.store import Store
@@ -38,11 +36,9 @@ _LABELS: dict[str, dict[str, str]] = {
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
-Index = QModelIndex | QPersistentModelIndex
-_ROOT = QModelIndex()  # the invisible parent of every row of a flat table
 
 
-class MovementTableModel(QAbstractTableModel):
+class MovementTableModel(PagedTableModel):
     """Movements as rows, LIST_COLUMNS as columns; the SQL does the sorting and filtering."""
 
     def __init__(
@@ -57,8 +53,6 @@ class MovementTableModel(QAbstractTableModel):
         self._nations = display.nation_names(store)
         self._bold = QFont()
         self._bold.setBold(True)
-        self._rows: list[dict[str, Any]] = []
-        self._total = 0
         self._load(self._page_size)
 
     # -- what the rest of the console asks --------------------------------------------
@@ -104,27 +98,8 @@ class MovementTableModel(QAbstractTableModel):
         self.endResetModel()
 
     # -- Qt model interface -------------------------------------------------------------
-    def rowCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = _ROOT) -> int:
+    def columnCount(self, parent: Index = ROOT) -> int:
         return 0 if parent.isValid() else len(_KEYS)
-
-    def canFetchMore(self, parent: Index = _ROOT) -> bool:
-        return not parent.isValid() and len(self._rows) < self._total
-
-    def fetchMore(self, parent: Index = _ROOT) -> None:
-        if parent.isValid():
-            return
-        more = movements.page(self._store, self._filter, self._order, self._descending,
-                              limit=self._page_size, offset=len(self._rows))  # fmt: skip
-        if not more:
-            self._total = len(self._rows)  # rows vanished under us; stop asking
-            return
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(more) - 1)
-        self._rows.extend(more)
-        self.endInsertRows()
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # fmt: skip
@@ -164,37 +139,16 @@ class MovementTableModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(_KEYS):
             return
-        key = _KEYS[column]
-        descending = Qt.SortOrder(order) == Qt.SortOrder.DescendingOrder
-        if (key, descending) == (self._order, self._descending):
-            return
-        self._order, self._descending = key, descending
-        loaded = len(self._rows)
-        rows = movements.page(self._store, self._filter, key, descending,
-                              limit=max(self._page_size, loaded))  # fmt: skip
-        if len(rows) != loaded:
-            # The store changed since the last read: a reorder cannot express that.
-            self.beginResetModel()
-            self._rows, self._total = rows, movements.count(self._store, self._filter)
-            self.endResetModel()
-            return
-        self.layoutAboutToBeChanged.emit()
-        new_row = {item["id"]: row for row, item in enumerate(rows)}
-        old_ids = [item["id"] for item in self._rows]
-        persistent = self.persistentIndexList()
-        moved = []
-        for old in persistent:
-            row = new_row.get(old_ids[old.row()])
-            moved.append(QModelIndex() if row is None else self.index(row, old.column()))
-        self._rows = rows
-        self.changePersistentIndexList(persistent, moved)
-        self.layoutChanged.emit()
+        self._resort(_KEYS[column], Qt.SortOrder(order) == Qt.SortOrder.DescendingOrder)
 
     # -- internals ----------------------------------------------------------------------
-    def _load(self, limit: int) -> None:
-        self._total = movements.count(self._store, self._filter)
-        self._rows = movements.page(self._store, self._filter, self._order, self._descending,
-                                    limit=limit)  # fmt: skip
+    def _count(self) -> int:
+        return movements.count(self._store, self._filter)
+
+    def _page(self, order: str, descending: bool, limit: int, offset: int = 0,
+              ) -> list[dict[str, Any]]:
+        return movements.page(self._store, self._filter, order, descending, limit=limit,
+                              offset=offset)
 
     def _text(self, item: dict[str, Any], key: str) -> str:
         raw = item[key]

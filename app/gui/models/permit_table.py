@@ -12,10 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
     QObject,
-    QPersistentModelIndex,
     Qt,
 )
 from PySide6.QtGui import QColor, QFont, QGuiApplication
@@ -26,6 +23,7 @@ from app.core.permits import inbox
 from app.core.permits.inbox import InboxFilter
 from app.gui import display
 from app.gui.host_part import HostPart, host_part
+from app.gui.models.paged import ROOT, Index, PagedTableModel
 from app.gui.planning import PlanSet
 
 if TYPE_CHECKING:
@@ -51,11 +49,9 @@ _UNSORTABLE = frozenset({"flags"})  # from the plan, which the database does not
 _PERMIT_FIELDS = ("status", "deadline", "requested_at", "mode", "valid_until", "reference",
                   "preauthorisation_id")  # fmt: skip
 
-Index = QModelIndex | QPersistentModelIndex
-_ROOT = QModelIndex()
 
 
-class PermitTableModel(QAbstractTableModel):
+class PermitTableModel(PagedTableModel):
     """Permits as rows of the inbox; SQL does the sorting and filtering."""
 
     def __init__(self, store: Store, flt: InboxFilter | None = None,
@@ -73,8 +69,6 @@ class PermitTableModel(QAbstractTableModel):
         self._parts: dict[tuple[str, str], HostPart | None] = {}
         self._bold = QFont()
         self._bold.setBold(True)
-        self._rows: list[dict[str, Any]] = []
-        self._total = 0
         self._load(self._page_size)
 
     # -- what the rest of the console asks --------------------------------------------
@@ -169,27 +163,8 @@ class PermitTableModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(0, column), self.index(len(self._rows) - 1, column))
 
     # -- Qt model interface -------------------------------------------------------------
-    def rowCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = _ROOT) -> int:
+    def columnCount(self, parent: Index = ROOT) -> int:
         return 0 if parent.isValid() else len(_INCOMING)
-
-    def canFetchMore(self, parent: Index = _ROOT) -> bool:
-        return not parent.isValid() and len(self._rows) < self._total
-
-    def fetchMore(self, parent: Index = _ROOT) -> None:
-        if parent.isValid():
-            return
-        more = inbox.page(self._store, self._filter, self._order, self._descending,
-                          limit=self._page_size, offset=len(self._rows))  # fmt: skip
-        if not more:
-            self._total = len(self._rows)  # rows vanished under us; stop asking
-            return
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(more) - 1)
-        self._rows.extend(more)
-        self.endInsertRows()
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # fmt: skip
@@ -234,38 +209,23 @@ class PermitTableModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not self.sortable(column):
             return
-        key = self.keys[column]
-        descending = Qt.SortOrder(order) == Qt.SortOrder.DescendingOrder
-        if (key, descending) == (self._order, self._descending):
-            return
-        self._order, self._descending = key, descending
-        loaded = len(self._rows)
-        rows = inbox.page(self._store, self._filter, key, descending,
-                          limit=max(self._page_size, loaded))  # fmt: skip
-        old_ids = [item["id"] for item in self._rows]
-        if len(rows) != loaded or {r["id"] for r in rows} != set(old_ids):
-            # The store changed since the last read (or a decided row no longer matches the
-            # filter): a reorder cannot express that.
-            self.beginResetModel()
-            self._rows, self._total = rows, inbox.count(self._store, self._filter)
-            self.endResetModel()
-            return
-        self.layoutAboutToBeChanged.emit()
-        new_row = {item["id"]: row for row, item in enumerate(rows)}
-        persistent = self.persistentIndexList()
-        moved = [self.index(new_row[old_ids[old.row()]], old.column()) for old in persistent]
-        self._rows = rows
-        self.changePersistentIndexList(persistent, moved)
-        self.layoutChanged.emit()
+        self._resort(self.keys[column], Qt.SortOrder(order) == Qt.SortOrder.DescendingOrder)
 
     # -- internals ----------------------------------------------------------------------
     def _columns(self) -> tuple[tuple[str, str], ...]:
         return _OUTGOING if self._filter.direction == "outgoing" else _INCOMING
 
-    def _load(self, limit: int) -> None:
-        self._total = inbox.count(self._store, self._filter)
-        self._rows = inbox.page(self._store, self._filter, self._order, self._descending,
-                                limit=limit)  # fmt: skip
+    def _count(self) -> int:
+        return inbox.count(self._store, self._filter)
+
+    def _page(self, order: str, descending: bool, limit: int, offset: int = 0,
+              ) -> list[dict[str, Any]]:
+        return inbox.page(self._store, self._filter, order, descending, limit=limit,
+                          offset=offset)
+
+    def _needs_reset(self, rows: list[dict[str, Any]], old_ids: list[str]) -> bool:
+        # Also when a decided row no longer matches the filter.
+        return len(rows) != len(old_ids) or {r["id"] for r in rows} != set(old_ids)
 
     def _part(self, item: dict[str, Any]) -> HostPart | None:
         key = (item["movement_id"], item["host"])
