@@ -241,14 +241,15 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
                          ensure_ascii=False))
         return 0
     name = names.get(args.id, args.id)
-    if not suggestion.clears:
+    moved = suggestion.suggested is not None and suggestion.suggested != suggestion.current
+    if not suggestion.clears and not moved and suggestion.suggested is not None:
         print(f"{name}: no conflict; keep {timefmt.short(suggestion.current)}")
     elif suggestion.suggested is None:
-        print(f"{name}: no conflict-free departure found. {suggestion.note}")
+        print(f"{name}: no departure clears it. {suggestion.note}")
     else:
         verb = "moved to" if args.apply else "depart"
         print(f"{name}: {verb} {timefmt.short(suggestion.suggested)} "
-              f"({suggestion.delay_min:+.0f} min) to clear:")
+              f"({suggestion.delay_min:+.0f} min)" + (" to clear:" if suggestion.clears else ""))
         for conflict in suggestion.clears:
             print("  " + report.conflict_line(conflict, names))
         if suggestion.note:
@@ -376,6 +377,11 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli_rules import add_commands as add_rule_commands
 
     add_rule_commands(sub)
+    from app.cli_incidents import add_commands as add_incident_commands
+    add_incident_commands(sub)
+    from app.cli_layers import add_commands as add_layer_commands
+
+    add_layer_commands(sub)
 
     p = sub.add_parser("history", help="every change to a record")
     p.add_argument("id", metavar="ID")

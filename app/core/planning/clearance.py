@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -37,6 +37,7 @@ class Closure:
     start: datetime
     end: datetime | None = None
     details: str = ""
+    event_id: str = field(default="", compare=False)  # the `events` record it came from
 
     @classmethod
     def from_event(cls, rec: Mapping[str, Any]) -> Closure:
@@ -44,7 +45,7 @@ class Closure:
         until = rec.get("until")
         return cls(point_id=rec["point_id"], start=timefmt.parse_utc(rec["at"]),
                    end=timefmt.parse_utc(until) if until else None,
-                   details=rec.get("details") or "")  # fmt: skip
+                   details=rec.get("details") or "", event_id=rec.get("id") or "")  # fmt: skip
 
     def overlaps(self, start: datetime, end: datetime) -> bool:
         return self.start < end and (self.end is None or self.end > start)

@@ -4,7 +4,8 @@ A movement's plan is its route analysis, clearance, march table and forecast (th
 table with the reported passages and delays applied). Conflicts come from the forecast
 windows and are kept per point, so a change to one movement re-checks only the points its
 old and new windows touch. A movement that cannot be planned (its route analysis fails) is
-left out with a note; a cancelled one is planned but holds no point.
+left out with a note; a cancelled one is planned but holds no point. An incident (a closure
+recorded, changed or lifted) re-plans only the movements whose routes pass its point.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from app.core.planning.model import (
     Occupancy,
     RouteAnalysis,
     Suggestion,
+    Violation,
 )
 from app.core.planning.network import Network
 from app.core.planning.progress import Delay, Passage, forecast
@@ -62,12 +64,14 @@ class Planner:
         for serial in self.store.rows("serials", order_by="number"):
             self.serials[serial["movement_id"]].append(serial)
         self.events.clear()
-        self.closures = []
-        for event in self.store.rows("events", order_by="at"):
-            if event["kind"] == "closure":
-                self.closures += clearance.closures_in([event])
-            elif event["movement_id"]:
+        for event in self.store.rows("events", "kind != 'closure'", order_by="at"):
+            if event["movement_id"]:
                 self.events[event["movement_id"]].append(event)
+        self._reload_closures()
+
+    def _reload_closures(self) -> None:
+        self.closures = clearance.closures_in(
+            self.store.rows("events", "kind = 'closure'", order_by="at"))
 
     def _reload_one(self, movement_id: str) -> None:
         record = self.store.get("movements", movement_id)
@@ -121,6 +125,38 @@ class Planner:
             self._plan_one(movement_id, None)
         self._recheck(before | self._holds.get(movement_id, set()))
         return self._plans.get(movement_id)
+
+    def incident(self, event_id: str) -> list[str]:
+        """Re-plan after the closure `event_id` was recorded, changed or lifted (deleted).
+
+        Re-reads the closures and re-plans only the planned movements whose routes pass its
+        point (their route analyses are kept: a closure does not change a route), re-checking
+        the points they hold. Returns their ids; `proposals` says what to do about them.
+        """
+        record = self.store.get("events", event_id)
+        if record is not None and record["kind"] != "closure":
+            raise ValueError(f"event {event_id} is a {record['kind']}, not a closure")
+        points = {c.point_id for c in self.closures if c.event_id == event_id}
+        if record is None and not points:
+            raise KeyError(f"no closure with id {event_id}")
+        self._reload_closures()
+        points |= {c.point_id for c in self.closures if c.event_id == event_id}
+        affected = [m for m, plan in self._plans.items()
+                    if any(p.point.id in points for p in plan.route.points)]  # fmt: skip
+        touched: set[str] = set()
+        for movement_id in affected:
+            route = self._plans[movement_id].route
+            touched |= self._holds.get(movement_id, set())
+            self._drop(movement_id)
+            self._plan_one(movement_id, route)
+            touched |= self._holds.get(movement_id, set())
+        self._recheck(touched)
+        return affected
+
+    def closed(self, movement_id: str) -> list[Violation]:
+        """The closures the movement meets as planned ("closed" violations of its plan)."""
+        plan = self._plans.get(movement_id)
+        return [v for v in plan.violations if v.rule == "closed"] if plan else []
 
     def _drop(self, movement_id: str) -> None:
         self._plans.pop(movement_id, None)
@@ -233,14 +269,28 @@ class Planner:
         record = self.movements[movement_id]
         mine = self._holds.get(movement_id, set())
         nearby = [o for p in mine for o in self._held[p].values()]
+        plan = self._plans.get(movement_id)
         found = sg.suggest(movement_id, nearby, self.points,
                            self._priorities({o.movement_id for o in nearby}), step_min,
-                           horizon_h, departure(record))  # fmt: skip
+                           horizon_h, departure(record), self.closures,
+                           plan.forecast.windows() if plan else None)  # fmt: skip
         why = self.started(movement_id)
         if why and found.clears:
             return replace(found, suggested=None, note=f"Cannot be retimed: {why}; what was "
                            "reported has happened. Report a delay, or retime the others.")
+        if why and self.closed(movement_id):
+            where = ", ".join(sorted({v.point for v in self.closed(movement_id)}))
+            return replace(found, suggested=None, note=f"Cannot be retimed: {why}. It meets "
+                           f"the closure of {where}: hold it short of the point, or re-route.")
         return found
+
+    def proposals(self, movement_ids: Iterable[str], step_min: float = 5,
+                  horizon_h: float = 72) -> dict[str, Suggestion]:
+        """A suggestion for each of `movement_ids` that meets a closure as planned (e.g. the
+        movements an incident re-planned); one that has left gets the reason instead, and a
+        cancelled one none."""
+        return {m: self.suggest(m, step_min, horizon_h) for m in movement_ids
+                if self.closed(m) and self.movements[m]["status"] not in IDLE_STATUSES}
 
     def resolve(self, conflict: Conflict, step_min: float = 5, horizon_h: float = 72,
                 ) -> Suggestion:

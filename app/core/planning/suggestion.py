@@ -5,6 +5,10 @@ where it is. Each try re-checks, at each point it uses, only the windows within 
 its own, with the same rules as `find_conflicts`. That is enough: it shares a conflict when
 another window has vehicles in one of its busy hours, or when the busy hours run on past its
 own, which needs another window within the hour after it (or before it) to keep them busy.
+
+A closure of a point acts as an exclusive blocker there: a departure is clear only when the
+movement's window at the point misses every closure of it. One with no end cannot be cleared
+by waiting, so nothing is suggested and the note names the point.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import numpy as np
 from app.core import timefmt
 from app.core.domain.vocabulary import PRIORITY_RANK
 from app.core.planning import deconfliction as dc
+from app.core.planning.clearance import Closure
 from app.core.planning.model import Conflict, Occupancy, Point, Suggestion
 
 _LOWEST = len(PRIORITY_RANK)  # an unknown priority yields to every known one
@@ -69,28 +74,50 @@ class _PointCheck:
         return not any(mine in members and len(members) > 1 for _, members, *_ in raws)
 
 
+@dataclass(frozen=True)
+class _Blocker:
+    """A closure of a point the movement passes, and its window there as planned."""
+
+    closure: Closure
+    name: str
+    start: datetime
+    end: datetime
+
+    def clear(self, shift: timedelta) -> bool:
+        return not self.closure.overlaps(self.start + shift, self.end + shift)
+
+
 def suggest(movement_id: str, occupancies: Iterable[Occupancy], points: Mapping[str, Point],
             priorities: Mapping[str, str], step_min: float = 5, horizon_h: float = 72,
-            depart: datetime | None = None) -> Suggestion:
+            depart: datetime | None = None, closures: Iterable[Closure] = (),
+            windows: Mapping[str, tuple[datetime, datetime]] | None = None) -> Suggestion:
     """The earliest departure, in `step_min` steps, at which `movement_id` shares no
-    conflict with another movement.
+    conflict with another movement and passes no point while it is closed.
 
     `depart` is its planned departure (default: its earliest window, which moves with it).
     A conflict it is in alone (its own vehicles exceed a point's capacity) moves with it
     whatever the time: the note says so, and when that is all there is, nothing is suggested.
+    `windows` are its windows per point (default: its occupancies), which `closures` are
+    checked against: a point it passes without holding it can still be closed.
     """
     everything = list(occupancies)
     own = {o.point_id: o for o in everything if o.movement_id == movement_id
            and o.point_id in points and dc.checked(points[o.point_id])}  # fmt: skip
+    if windows is None:
+        windows = {o.point_id: (o.start, o.end) for o in everything
+                   if o.movement_id == movement_id}  # fmt: skip
     if depart is None:
         if not own:
             raise ValueError(f"movement {movement_id} holds no checked point; give its depart")
         depart = min(o.start for o in own.values())
+    blockers = [_Blocker(c, points[c.point_id].name if c.point_id in points else c.point_id,
+                         *windows[c.point_id]) for c in closures if c.point_id in windows]
+    closed = [b for b in blockers if not b.clear(timedelta(0))]
     at_points = dc.by_point(o for o in everything if o.point_id in own)
     clears = tuple(sorted((c for point_id, occs in at_points.items()
                            for c in dc.conflicts_at(points[point_id], occs)
                            if movement_id in c.movements), key=dc.order))  # fmt: skip
-    if not clears:
+    if not clears and not closed:
         return Suggestion(movement_id, depart, depart, (), note="No conflict at its points.")
     my_rank = rank(priorities.get(movement_id))
     partners = sorted({m for c in clears for m in c.movements} - {movement_id})
@@ -98,7 +125,12 @@ def suggest(movement_id: str, occupancies: Iterable[Occupancy], points: Mapping[
     base = dict(movement_id=movement_id, current=depart, clears=clears,
                 gives_way_to=gives_way)  # fmt: skip
     alone = _alone(own.values(), points)
-    if not partners:
+    endless = sorted({b.name for b in closed if b.closure.end is None})
+    if endless:
+        note = (f"{', '.join(endless)} closed until further notice: retiming cannot clear "
+                "it; choose another route.")
+        return Suggestion(**base, suggested=None, note=f"{note} {alone}".strip())
+    if not partners and not closed:
         return Suggestion(**base, suggested=None, note=alone)
     checks = [_PointCheck.build(points[p], own[p], [o for o in occs if o.movement_id
                                                      != movement_id])
@@ -106,17 +138,24 @@ def suggest(movement_id: str, occupancies: Iterable[Occupancy], points: Mapping[
     steps = int(horizon_h * 60 // step_min)
     for k in range(1, steps + 1):
         shift = k * step_min
-        if all(check.clear(shift) for check in checks):
-            suggested = depart + timedelta(minutes=shift)
+        delta = timedelta(minutes=shift)
+        if all(b.clear(delta) for b in blockers) and all(c.clear(shift) for c in checks):
+            suggested = depart + delta
             shared = sum(1 for c in clears if len(c.movements) > 1)
-            note = (f"Depart {timefmt.short(suggested)} ({shift:g} min later) to clear "
-                    f"{shared} conflict{'s' if shared != 1 else ''} with other movements.")
-            if not gives_way:
+            why = [f"to pass {b.name} after its closure ends ({timefmt.short(b.closure.end)})"
+                   for b in closed if b.closure.end is not None]  # fmt: skip
+            if partners or not closed:
+                why.append(f"to clear {shared} conflict{'s' if shared != 1 else ''} with "
+                           "other movements")
+            note = f"Depart {timefmt.short(suggested)} ({shift:g} min later) {' and '.join(why)}."
+            if partners and not gives_way:
                 note += (" By priority the other movement" + ("s" if len(partners) > 1 else "")
                          + f" ({', '.join(partners)}) should give way instead.")
             return Suggestion(**base, suggested=suggested, note=f"{note} {alone}".strip())
+    what = "conflict-free departure" if not closed else \
+        "departure clear of conflicts and of the closure" + ("s" if len(closed) > 1 else "")
     return Suggestion(**base, suggested=None,
-                      note=f"No conflict-free departure within {horizon_h:g} h in "
+                      note=f"No {what} within {horizon_h:g} h in "
                            f"{step_min:g}-min steps. {alone}".strip())  # fmt: skip
 
 
