@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -24,8 +24,13 @@ from app.gui import display
 from app.gui.models.movement_table import DEFAULT_ORDER, MovementTableModel
 
 if TYPE_CHECKING:
-    from app.core.store import Store
+    from collections.abc import Iterable
 
+    from app.core.store import Store
+    from app.gui.selection import Selection
+
+# Ids asked of SQLite at once: under its oldest limit on bound parameters (999).
+_ID_CHUNK = 500
 # Typing pauses this long before the list is re-queried, so each keystroke stays instant.
 FILTER_DELAY_MS = 200
 
@@ -48,7 +53,11 @@ _SAMPLES = {
 
 
 class MovementList(QWidget):
-    """Filter bar and table; emits the id of the selected movement (None when none is)."""
+    """Filter bar and table; emits the id of the selected movement (None when none is).
+
+    With several rows selected that is the current row's movement (else the topmost);
+    `bind_selection` shares all of them with the other views.
+    """
 
     movement_selected = Signal(object)
 
@@ -56,6 +65,8 @@ class MovementList(QWidget):
         super().__init__(parent)
         self._store = store
         self._selected: str | None = None
+        self._selection: Selection | None = None
+        self._following = False  # showing the shared selection: not the user's choice
         self.model = MovementTableModel(store, parent=self)
 
         self.filter_text = QLineEdit(placeholderText="Filter: name, unit, nation, remarks…")
@@ -102,7 +113,8 @@ class MovementList(QWidget):
 
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.model.modelReset.connect(self._after_reset)
-        self.model.layoutChanged.connect(self._selection_changed)
+        # A re-sort keeps the selected rows: report the current one, share nothing new.
+        self.model.layoutChanged.connect(self._report)
         self._show_counts()
 
     # -- public -------------------------------------------------------------------------
@@ -116,6 +128,17 @@ class MovementList(QWidget):
                 index, QItemSelectionModel.SelectionFlag.ClearAndSelect
                 | QItemSelectionModel.SelectionFlag.Rows)  # fmt: skip
             self.table.scrollTo(index)
+
+    def selected_ids(self) -> list[str]:
+        """The movements of the selected rows, top to bottom."""
+        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        return [mid for mid in map(self.model.movement_id, rows) if mid is not None]
+
+    def bind_selection(self, selection: Selection) -> None:
+        """Share the selected movements with the other views that bind the same one."""
+        self._selection = selection
+        selection.changed.connect(self._follow)
+        self._show_shared(selection.movements)
 
     def focus_filter(self) -> None:
         self.filter_text.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -151,7 +174,8 @@ class MovementList(QWidget):
         table = self.table
         table.setModel(self.model)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Shift and Ctrl pick several movements, for the map and the timeline to show together.
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setAlternatingRowColors(True)
         table.setWordWrap(False)
@@ -195,18 +219,95 @@ class MovementList(QWidget):
 
     # -- reactions ----------------------------------------------------------------------
     def _after_reset(self) -> None:
-        # A reset forgets the selection; put it back if the movement is still listed.
+        # A reset forgets the selection; put it back on the movements still listed. A
+        # filter that hides them leaves the shared selection as it was: the map keeps it.
+        if self._selection is not None:
+            self._show_shared(self._selection.movements)
+            return
         row = self.model.row_of(self._selected) if self._selected else None
         if row is not None:
             self.select_row(row)
-        self._selection_changed()
+        self._report()
 
     def _selection_changed(self) -> None:
-        rows = self.table.selectionModel().selectedRows()
-        movement_id = self.model.movement_id(rows[0].row()) if rows else None
+        self._report()
+        if self._selection is not None and not self._following:
+            self._selection.set_movements(self.selected_ids(), source=self)
+
+    def _report(self) -> None:
+        model = self.table.selectionModel()
+        rows = model.selectedRows()
+        current = model.currentIndex()
+        if current.isValid() and model.isRowSelected(current.row()):
+            movement_id = self.model.movement_id(current.row())
+        else:
+            movement_id = self.model.movement_id(min(r.row() for r in rows)) if rows else None
         if movement_id != self._selected:
             self._selected = movement_id
             self.movement_selected.emit(movement_id)
+
+    def _follow(self, ids: frozenset[str]) -> None:
+        if self._selection is not None and self._selection.source is not self:
+            self._show_shared(ids)
+
+    def _show_shared(self, ids: Iterable[str]) -> None:
+        """Select the rows of these movements (those the filter lists), scrolled to the first.
+
+        Rows not read yet are read up to the last one wanted; a movement the filter hides
+        is not looked for, so the list does not read every page to miss it.
+        """
+        wanted = self._listed(ids)
+        rows = self._rows_of(wanted)
+        selection = QItemSelection()
+        for row in rows:
+            selection.select(self.model.index(row, 0),
+                             self.model.index(row, self.model.columnCount() - 1))
+        flags = QItemSelectionModel.SelectionFlag
+        model = self.table.selectionModel()
+        self._following = True
+        try:
+            model.select(selection, flags.ClearAndSelect)
+            if rows:
+                # The movement the detail shows stays current if it is still selected.
+                own = self.model.row_of(self._selected) if self._selected else None
+                current = self.model.index(own if own in rows else rows[0], 0)
+                model.setCurrentIndex(current, flags.NoUpdate)
+                self.table.scrollTo(self.model.index(rows[0], 0))
+            self._report()
+        finally:
+            self._following = False
+
+    def _listed(self, ids: Iterable[str]) -> set[str]:
+        """Those of `ids` that the current filter lists."""
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return set()
+        where, params = self.model.movement_filter.where()
+        listed: set[str] = set()
+        for start in range(0, len(ids), _ID_CHUNK):
+            chunk = ids[start:start + _ID_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            listed.update(row[0] for row in self._store.conn.execute(
+                f"SELECT m.id FROM movements m WHERE {where} AND m.id IN ({marks})",
+                [*params, *chunk]))  # fmt: skip
+        return listed
+
+    def _rows_of(self, wanted: set[str]) -> list[int]:
+        """The rows of these movements in list order, reading more pages while some are
+        missing."""
+        found: dict[str, int] = {}
+        checked = 0
+        while True:
+            for row in range(checked, self.model.rowCount()):
+                movement_id = self.model.movement_id(row)
+                if movement_id in wanted:
+                    found[movement_id] = row
+            checked = self.model.rowCount()
+            if len(found) == len(wanted) or not self.model.canFetchMore():
+                return sorted(found.values())
+            self.model.fetchMore()
+            if self.model.rowCount() == checked:
+                return sorted(found.values())  # the store shrank under us
 
     def _show_counts(self) -> None:
         shown = self.model.total

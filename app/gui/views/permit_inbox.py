@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -66,6 +66,7 @@ from app.gui.views.record_table import RecordTable
 
 if TYPE_CHECKING:
     from app.core.store import Store
+    from app.gui.selection import Selection
 
 FILTER_DELAY_MS = 200
 CHECK_INTERVAL_MS = 60_000  # deadlines are checked once a minute
@@ -362,6 +363,8 @@ class PermitInbox(QWidget):
         self._now = now or (lambda: datetime.now(timefmt.UTC))
         self._nations = display.nation_names(store)
         self._selected: str | None = None
+        self._selection: Selection | None = None  # shared with the map and the movement list
+        self._following = False  # showing the shared selection: not the user's choice
         self._notified: set[str] = set()
         self._everything: dict[str, int] = {}  # permits per direction, before filtering
         self.due_count = 0
@@ -503,6 +506,15 @@ class PermitInbox(QWidget):
             return False
         self.select_row(row)
         return True
+
+    def bind_selection(self, selection: Selection) -> None:
+        """A permit chosen here selects its movement everywhere; a movement chosen elsewhere
+        selects its permits here."""
+        self._selection = selection
+        selection.changed.connect(self._follow)
+        # Only the table's own signal shares: a re-sort or a re-read is no one's choice.
+        self.table.selectionModel().selectionChanged.connect(self._share)
+        self._show_shared(selection.movements)
 
     def set_direction(self, direction: str) -> None:
         button = self.outgoing_button if direction == "outgoing" else self.incoming_button
@@ -1008,20 +1020,81 @@ class PermitInbox(QWidget):
         header.viewport().update()
 
     def _after_reset(self) -> None:
+        if self._selection is not None:
+            self._show_shared(self._selection.movements)  # the same permit stays current
+            return
         row = self.model.row_of(self._selected) if self._selected else None
         if row is not None:
             self.select_row(row)
         self._selection_changed()
 
     def _selection_changed(self) -> None:
-        rows = self.table.selectionModel().selectedRows()
-        permit_id = self.model.permit_id(rows[0].row()) if rows else None
+        model = self.table.selectionModel()
+        rows = model.selectedRows()
+        current = model.currentIndex()
+        # Following a movement may select several rows: the keys act on the current one.
+        if current.isValid() and model.isRowSelected(current.row()):
+            permit_id = self.model.permit_id(current.row())
+        else:
+            permit_id = self.model.permit_id(min(r.row() for r in rows)) if rows else None
         if permit_id != self._selected:
             self._selected = permit_id
             self.say("")
             self.permit_selected.emit(permit_id)
         self._fill_panel()
         self._update_buttons()
+
+    def _share(self) -> None:
+        item = self.selected_item()
+        if item and self._selection is not None and not self._following:
+            self._selection.set_movements({item["movement_id"]}, source=self)
+
+    def _follow(self, ids: frozenset[str]) -> None:
+        if self._selection is not None and self._selection.source is not self:
+            self._show_shared(ids)
+
+    def _show_shared(self, ids: frozenset[str]) -> None:
+        """Select the permits of these movements the inbox lists (none if it lists none)."""
+        expected = self._listed_permits(ids)
+        rows: list[int] = []
+        checked = 0
+        while True:
+            rows += [row for row in range(checked, self.model.rowCount())
+                     if self.model.item(row)["movement_id"] in ids]  # fmt: skip
+            checked = self.model.rowCount()
+            if len(rows) >= expected or not self.model.canFetchMore():
+                break
+            self.model.fetchMore()
+            if self.model.rowCount() == checked:
+                break
+        selection = QItemSelection()
+        for row in rows:
+            selection.select(self.model.index(row, 0),
+                             self.model.index(row, self.model.columnCount() - 1))
+        flags = QItemSelectionModel.SelectionFlag
+        self._following = True
+        try:
+            self.table.selectionModel().select(selection, flags.ClearAndSelect)
+            if rows:
+                own = self.model.row_of(self._selected) if self._selected else None
+                current = self.model.index(own if own in rows else rows[0], 0)
+                self.table.selectionModel().setCurrentIndex(current, flags.NoUpdate)
+                self.table.scrollTo(current)
+            self._selection_changed()
+        finally:
+            self._following = False
+
+    def _listed_permits(self, ids: frozenset[str]) -> int:
+        """How many permits of these movements the filter lists, loaded or not."""
+        movements, total = sorted(ids), 0
+        for start in range(0, len(movements), 500):  # under SQLite's oldest parameter limit
+            chunk = movements[start:start + 500]
+            permits = tuple(row[0] for row in self._store.conn.execute(
+                "SELECT id FROM permits WHERE deleted = 0 AND movement_id IN "
+                f"({', '.join('?' * len(chunk))})", chunk))  # fmt: skip
+            if permits:
+                total += inbox.count(self._store, replace(self.model.inbox_filter, ids=permits))
+        return total
 
     def _data_changed(self, *_: Any) -> None:
         self._update_buttons()
