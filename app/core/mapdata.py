@@ -48,16 +48,22 @@ def unproject(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 
 
-def bounds(west: float, south: float, east: float, north: float,
-           ) -> tuple[float, float, float, float]:  # fmt: skip
-    """The LAEA box (xmin, ymin, xmax, ymax) around a lon/lat box, edges densified because
-    parallels and meridians curve in the projection."""
-    t = np.linspace(0.0, 1.0, 21)
+def box_ring(west: float, south: float, east: float, north: float, steps: int = 20,
+             ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """A lon/lat box as a closed LAEA ring, edges densified because parallels and meridians
+    curve in the projection."""
+    t = np.linspace(0.0, 1.0, steps + 1)
     lons = np.concatenate([west + (east - west) * t, np.full_like(t, east),
                            east - (east - west) * t, np.full_like(t, west)])  # fmt: skip
     lats = np.concatenate([np.full_like(t, south), south + (north - south) * t,
                            np.full_like(t, north), north - (north - south) * t])  # fmt: skip
-    x, y = project(lons, lats)
+    return project(lons, lats)
+
+
+def bounds(west: float, south: float, east: float, north: float,
+           ) -> tuple[float, float, float, float]:  # fmt: skip
+    """The LAEA box (xmin, ymin, xmax, ymax) around a lon/lat box."""
+    x, y = box_ring(west, south, east, north)
     return float(x.min()), float(y.min()), float(x.max()), float(y.max())
 
 
@@ -74,6 +80,7 @@ class BaseMap:
     rings: dict[str, tuple[np.ndarray, ...]]
     labels: dict[str, tuple[float, float]]
     names: dict[str, str]
+    borders: tuple[np.ndarray, np.ndarray, np.ndarray]  # coasts and borders, `joined` form
 
 
 def _shipped_names() -> dict[str, str]:
@@ -90,6 +97,7 @@ def base_map() -> BaseMap:
     codes = tuple(sorted(countries))
     rings: dict[str, tuple[np.ndarray, ...]] = {}
     labels: dict[str, tuple[float, float]] = {}
+    edges: list[np.ndarray] = []
     for code in codes:
         geom = countries[code]
         out = []
@@ -98,6 +106,10 @@ def base_map() -> BaseMap:
                 lonlat = shapely.get_coordinates(ring)
                 out.append(np.column_stack(project(lonlat[:, 0], lonlat[:, 1])))
         rings[code] = tuple(out)
+        edges += [e for ring in (poly.exterior for poly in getattr(geom, "geoms", [geom]))
+                  for e in _off_clip(shapely.get_coordinates(ring))]
+        edges += [e for poly in getattr(geom, "geoms", [geom]) for ring in poly.interiors
+                  for e in _off_clip(shapely.get_coordinates(ring))]
         # The largest part's pole of inaccessibility, in metres: inside the land (unlike a
         # centroid), not on a small island, and as far from the coast and the borders (and
         # so from the ports and crossings drawn there) as the shape allows.
@@ -108,7 +120,58 @@ def base_map() -> BaseMap:
         projected = shapely.Polygon(shell, [np.column_stack(project(*h.T)) for h in holes])
         pt = polylabel(projected, tolerance=1000.0)
         labels[code] = (float(pt.x), float(pt.y))
-    return BaseMap(codes, rings, labels, _shipped_names())
+    borders = joined((project(e[:, 0], e[:, 1])) for e in edges)
+    return BaseMap(codes, rings, labels, _shipped_names(), borders)
+
+
+# The box the boundary file was clipped to (resources/geo/derive_countries.py): its edges
+# are not borders and are not drawn.
+CLIP_BOX = (9.0, 51.0, 33.0, 61.5)
+
+
+def _off_clip(lonlat: np.ndarray) -> list[np.ndarray]:
+    """A ring's runs of vertices with the segments lying on the clip box's edges removed."""
+    lon, lat = lonlat[:, 0], lonlat[:, 1]
+    on_edge = np.zeros(len(lonlat) - 1, dtype=bool)
+    for values, edge in ((lon, CLIP_BOX[0]), (lon, CLIP_BOX[2]), (lat, CLIP_BOX[1]),
+                         (lat, CLIP_BOX[3])):  # fmt: skip
+        at = np.isclose(values, edge, atol=1e-9)
+        on_edge |= at[:-1] & at[1:]
+    runs: list[np.ndarray] = []
+    start = 0
+    for i in [*np.flatnonzero(on_edge).tolist(), len(on_edge)]:
+        if i > start:
+            runs.append(lonlat[start:i + 1])
+        start = i + 1
+    return runs
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    x: float
+    y: float
+    rank: int  # 1: shown at region zoom (capitals, Kaliningrad); 2: closer in
+
+
+@cache
+def places() -> tuple[Place, ...]:
+    """Key place names for orientation (resources/geo/places.json), projected."""
+    data = json.loads((resources_dir() / "geo" / "places.json").read_text("utf-8"))
+    x, y = project([p["lon"] for p in data], [p["lat"] for p in data])
+    return tuple(Place(p["name"], float(px), float(py), int(p["rank"]))
+                 for p, px, py in zip(data, x, y, strict=True))  # fmt: skip
+
+
+def nice_length(metres: float) -> float:
+    """The largest 1, 2 or 5 x 10^n metres not above `metres` (a scale bar's length)."""
+    if metres <= 0 or not np.isfinite(metres):
+        return 0.0
+    power = 10.0 ** np.floor(np.log10(metres))
+    for step in (5.0, 2.0, 1.0):
+        if step * power <= metres:
+            return float(step * power)
+    return float(power)
 
 
 @dataclass(frozen=True)

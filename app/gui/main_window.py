@@ -4,7 +4,7 @@ inbox, and the menus."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +23,14 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
+from app.core import timefmt
+from app.core.commands import UndoStack
 from app.core.store import Store, StoreError
 from app.gui.integrity import IntegrityCheck
+from app.gui.map_view import MapView
 from app.gui.planning import PlanningService
+from app.gui.selection import Selection
+from app.gui.time_cursor import TimeCursor, TimeCursorBar
 from app.gui.views.audit_log import AuditLogDialog
 from app.gui.views.bundle_drop import BundleDropTarget
 from app.gui.views.keys_trust import KeysTrustDialog
@@ -113,6 +118,7 @@ class MainWindow(BundleDropTarget, QMainWindow):
         self.planning = PlanningService(self.store.path, self)
         self.planning.planned.connect(self.movement_detail.set_plans)
         self.planning.planned.connect(self.permit_inbox.set_plans)
+        self.planning.planned.connect(self.map_view.set_plans)
         self.planning.failed.connect(self._planning_failed)
         # Bound to the service: a window closed before the timer fires leaves nothing to run.
         QTimer.singleShot(delay_ms, self.planning, self.planning.start)
@@ -140,6 +146,18 @@ class MainWindow(BundleDropTarget, QMainWindow):
     def show_permits(self) -> None:
         self.tabs.setCurrentWidget(self.permit_inbox)
         self.permit_inbox.table.setFocus()
+
+    def show_map(self) -> None:
+        self.tabs.setCurrentWidget(self.map_view)
+        self.map_view.plot.setFocus()
+
+    def _tab_changed(self, _index: int) -> None:
+        self.time_bar.setVisible(self.tabs.currentWidget() is self.map_view)
+
+    def _map_edited(self) -> None:
+        # A route redrawn or a point closed: the list, the detail and the plan follow.
+        self.refresh()
+        self.replan()
 
     def show_conflicts(self) -> None:
         self.sync_dialog.show_conflicts()
@@ -178,6 +196,7 @@ class MainWindow(BundleDropTarget, QMainWindow):
         self._close_trust_windows()
         self.planning.stop()
         self.permit_inbox.stop()
+        self.time_cursor.pause()
         if self.tray is not None:
             self.tray.hide()  # its icon would linger in the panel
         super().closeEvent(event)
@@ -203,8 +222,12 @@ class MainWindow(BundleDropTarget, QMainWindow):
         self.permits_action = QAction("&Permits", self)
         self.permits_action.setShortcut(QKeySequence("Ctrl+2"))
         self.permits_action.triggered.connect(self.show_permits)
+        self.map_action = QAction("M&ap", self)
+        self.map_action.setShortcut(QKeySequence("Ctrl+3"))
+        self.map_action.triggered.connect(self.show_map)
         view_menu.addAction(self.movements_action)
         view_menu.addAction(self.permits_action)
+        view_menu.addAction(self.map_action)
         # Filled with the permit inbox's own actions (and their keys) for each store shown.
         self.permits_menu = self.menuBar().addMenu("&Permits")
         sync_menu = self.menuBar().addMenu("&Sync")
@@ -255,11 +278,23 @@ class MainWindow(BundleDropTarget, QMainWindow):
         self.movement_list = MovementList(store)
         self.movement_detail = MovementDetail(store)
         self.movement_list.movement_selected.connect(self.movement_detail.show_movement)
+        # One selection and one time cursor for every view of this store.
+        self.selection = Selection(self)
+        now = self._now() if self._now is not None else datetime.now(timefmt.UTC)
+        self.time_cursor = TimeCursor(now - timedelta(hours=12), now + timedelta(hours=12),
+                                      at=now, now=self._now, parent=self)  # fmt: skip
+        self.undo_stack = UndoStack(store)
+        self.movement_list.bind_selection(self.selection)
         self.permit_inbox = PermitInbox(store, now=self._now)
         self.permit_inbox.changed.connect(self._permits_written)
         self.permit_inbox.attention.connect(self._show_due)
         self.permit_inbox.overdue_found.connect(self._notify_overdue)
         self.permit_inbox.reveal.connect(self.show_permits)
+        self.permit_inbox.bind_selection(self.selection)
+        self.map_view = MapView(store, selection=self.selection, time_cursor=self.time_cursor,
+                                undo=self.undo_stack, plans_itself=False)  # fmt: skip
+        self.map_view.edited.connect(self._map_edited)
+        self.time_bar = TimeCursorBar(self.time_cursor)
         self._fill_permits_menu()
         self.overdue_banner = OverdueBanner()
         self.overdue_banner.show_requested.connect(self.show_permits)
@@ -284,9 +319,12 @@ class MainWindow(BundleDropTarget, QMainWindow):
         self.movements_page = splitter
         self.tabs.addTab(splitter, "Movements")
         self.tabs.addTab(self.permit_inbox, "Permits")
+        self.tabs.addTab(self.map_view, "Map")
         self.tabs.setTabToolTip(0, "Every movement in the store (Ctrl+1)")
         self.tabs.setTabToolTip(1, "Permit requests to decide, and those this nation made "
                                    "(Ctrl+2)")  # fmt: skip
+        self.tabs.setTabToolTip(2, "Routes, critical points and convoys at the time shown "
+                                   "(Ctrl+3)")  # fmt: skip
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -295,6 +333,10 @@ class MainWindow(BundleDropTarget, QMainWindow):
         layout.addWidget(self.header)
         layout.addWidget(self.overdue_banner)
         layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.time_bar)
+        # The time cursor steers the views drawn in time; the lists have no use for it.
+        self.time_bar.setVisible(False)
+        self.tabs.currentChanged.connect(self._tab_changed)
         previous = self.takeCentralWidget()
         self.setCentralWidget(central)
         if previous is not None:
@@ -382,7 +424,8 @@ class MainWindow(BundleDropTarget, QMainWindow):
 
     def _switch(self, store: Store) -> None:
         old = self.store
-        self.permit_inbox.stop()  # its clocks read the store about to close
+        self.permit_inbox.stop()
+        self.time_cursor.pause()  # its clocks read the store about to close
         self._show(store)
         if old is not store:
             old.close()

@@ -1,41 +1,60 @@
-"""The offline map: country outlines, movement routes and critical points in LAEA metres.
+"""The offline situation map: country outlines, routes, critical points, conflicts and the
+convoys on the road at the time cursor, in ETRS89-LAEA metres.
 
-Every layer is drawn as a few batched items (one path, one curve per status, one scatter),
-not one item per feature, so panning stays smooth with hundreds of routes.
+Every layer is drawn as a few batched items (one path per style, one scatter), culled to the
+view, never one graphics item per feature: panning stays smooth with thousands of routes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import mgrs
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPen
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QBrush, QColor, QFont, QKeySequence, QPen
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QGraphicsPathItem,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
+    QSplitter,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
-from app.core import mapdata
+from app.core import geolayers, mapdata, timefmt
+from app.core.commands import UndoError, UndoStack
+from app.core.domain.validation import ValidationError
 from app.gui import display
+from app.gui.map_items import ConvoyLayer, LineLayer
+from app.gui.map_legend import Legend, line_icon, ring_icon, symbol_icon
+from app.gui.map_tools import MeasureTool, RouteDrawTool, pixels_to_metres
+from app.gui.selection import Selection
+from app.gui.time_cursor import TimeCursor, TimeCursorBar
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QGraphicsItem
 
     from app.core.store import Store
+    from app.gui.planning import PlanSet
 
 SEA = QColor("#d6e6f0")
 LAND = QColor("#f3f0e6")
 BORDER = QColor("#8c8271")
 LABEL = QColor("#5a5348")
+PLACE = QColor("#3b3b3b")
+GRATICULE = QColor(90, 110, 130, 90)
+OWN_COLOURS = ("#6d4c41", "#00897b", "#5e35b1", "#c2185b", "#827717")
 
 # Route colours by movement status; later states paint over earlier ones.
 STATUS_STYLE: dict[str, tuple[str, Qt.PenStyle]] = {
@@ -48,6 +67,11 @@ STATUS_STYLE: dict[str, tuple[str, Qt.PenStyle]] = {
 }
 OTHER_STATUS = ("#555555", Qt.PenStyle.SolidLine)
 CRISIS_HALO = QColor(220, 40, 40, 110)
+SELECTED = "#ffd400"
+CONFLICT = "#d62728"
+VIOLATION = "#ff7f0e"
+CONVOY = "#202020"
+CONVOY_HEAD = "#00b8d4"
 
 # One symbol per critical point kind (pyqtgraph symbol names) and a fill colour.
 KIND_STYLE: dict[str, tuple[str, str]] = {
@@ -63,9 +87,23 @@ KIND_STYLE: dict[str, tuple[str, str]] = {
 }
 OTHER_KIND = ("o", "#333333")
 
-LAYERS = ("countries", "labels", "routes", "points", "legend", "scale")
-LAYER_TITLES = {"countries": "Countries", "labels": "Nation labels", "routes": "Routes",
-                "points": "Critical points", "legend": "Legend", "scale": "Scale bar"}  # fmt: skip
+# Drawing order, top first: the layer list starts in this order and may be rearranged.
+LAYERS = ("convoys", "conflicts", "points", "places", "labels", "routes", "graticule",
+          "countries", "scale")
+LAYER_TITLES = {"convoys": "Convoys", "conflicts": "Conflicts and violations",
+                "points": "Critical points", "places": "Place names",
+                "labels": "Nation labels", "routes": "Routes", "graticule": "Graticule",
+                "countries": "Countries", "scale": "Scale bar"}  # fmt: skip
+HIDDEN_AT_START = frozenset({"graticule"})
+# Close-zoom detail: view widths (metres) below which it appears.
+TOWNS_BELOW_M = 450_000
+POINT_LABELS_BELOW_M = 160_000
+MAX_POINT_LABELS = 60
+# Which points keep a label when more are in view than the pool holds: crossings first.
+LABEL_RANK = {"road_crossing": 0, "rail_crossing": 0, "bridge": 1, "port": 2,
+              "gauge_transfer": 2, "airfield": 3, "garrison": 3}  # fmt: skip
+PICK_PX = 9  # how near a click must be to a point or a line to pick it
+SNAP_PX = 14  # how near a waypoint snaps to a point or corridor
 
 _MGRS = mgrs.MGRS()
 
@@ -80,59 +118,164 @@ def _title(text: str) -> str:
     return text.replace("_", " ").capitalize()
 
 
-class MapView(QWidget):
-    """The map of the store's movements and critical points over the shipped boundaries."""
+class MapViewBox(pg.ViewBox):
+    """Drag pans; Shift+drag draws a rubber band to zoom into."""
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def mouseDragEvent(self, ev: Any, axis: Any = None) -> None:
+        if ev.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            mode = self.state["mouseMode"]
+            self.state["mouseMode"] = pg.ViewBox.RectMode
+            try:
+                super().mouseDragEvent(ev, axis)
+            finally:
+                self.state["mouseMode"] = mode
+        else:
+            super().mouseDragEvent(ev, axis)
+
+
+class ScaleBar(pg.ScaleBar):
+    """A bar of a round length (1, 2 or 5 x 10^n) about 120 pixels long at any zoom."""
+
+    TARGET_PX = 120
+
+    def __init__(self) -> None:
+        super().__init__(size=100_000, width=6, brush=pg.mkBrush("#333333"),
+                         pen=pg.mkPen("#333333"))  # fmt: skip
+        self.text.setColor(QColor("#222222"))
+
+    def updateBar(self) -> None:
+        view = self.parentItem()
+        if view is None:
+            return
+        per_px = pixels_to_metres(view, 1.0)
+        length = mapdata.nice_length(per_px * self.TARGET_PX)
+        if length and length != self.size:
+            self.size = length
+            self.text.setText(f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m")
+        super().updateBar()
+
+
+class MapView(QWidget):
+    """The map of the store's movements and critical points over the shipped boundaries.
+
+    `selection` and `time_cursor` are shared with the other views (the main window passes
+    its own); alone (a snapshot) the map makes its own. `undo` takes the map's edits. With
+    `plans_itself` the map re-plans after its own edits; in the console window the window's
+    planning service does it for every view (`set_plans`).
+    """
+
+    edited = Signal()  # the map wrote to the store (a route, an incident)
+
+    def __init__(self, store: Store, parent: QWidget | None = None, *,
+                 selection: Any = None, time_cursor: Any = None,
+                 undo: UndoStack | None = None, layers_dir: Path | None = None,
+                 plans_itself: bool = True) -> None:  # fmt: skip
         super().__init__(parent)
         self.store = store
-        self.plot = pg.PlotWidget(background=SEA)
+        self.layers_dir = layers_dir or geolayers.default_folder()
+        self.undo = undo or UndoStack(store)
+        self.selection = selection if selection is not None else Selection(self)
+        own_cursor = time_cursor is None
+        if own_cursor:
+            now = datetime.now(timefmt.UTC).replace(second=0, microsecond=0)
+            time_cursor = TimeCursor(now - timedelta(hours=12), now + timedelta(hours=12),
+                                     at=now, parent=self)  # fmt: skip
+        self.time_cursor = time_cursor
+        self.plans: PlanSet | None = None
+        self.plans_itself = plans_itself
+        self.tracks: Any = None
+        self.positions: Any = None  # the convoys at the time shown (convoys.Positions)
+        self._tool: MeasureTool | RouteDrawTool | None = None
+        self._drawing: Any = None  # RouteDrawing, made when first needed
+        self._names: dict[str, str] = {}
+
+        self.view_box = MapViewBox()
+        self.plot = pg.PlotWidget(background=SEA, viewBox=self.view_box)
         item = self.plot.getPlotItem()
         item.hideAxis("left")
         item.hideAxis("bottom")
         item.hideButtons()
         item.setMenuEnabled(False)
-        self.view_box = item.getViewBox()
         self.view_box.setAspectLocked(True)
-        self.plot.setMinimumSize(320, 240)
+        self.view_box.setMenuEnabled(False)
+        self.plot.setMinimumSize(320, 200)
 
         self.layers: dict[str, list[QGraphicsItem]] = {name: [] for name in LAYERS}
-        self.route_curves: dict[str, pg.PlotCurveItem] = {}
-        self.points = pg.ScatterPlotItem(pxMode=True, hoverable=True, tip=self._tip)
+        self._sub_z: dict[int, float] = {}
         self._draw_base()
         self._draw_data()
         self._draw_overlays()
 
         self.layer_list = QListWidget()
-        self.layer_list.setMaximumWidth(170)
+        self.layer_list.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.layer_list.setToolTip("Tick to show a layer; drag to draw it above or below others")
         for name in LAYERS:
-            entry = QListWidgetItem(LAYER_TITLES[name])
-            entry.setData(Qt.ItemDataRole.UserRole, name)
-            entry.setFlags(entry.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            entry.setCheckState(Qt.CheckState.Checked)
-            self.layer_list.addItem(entry)
+            self._add_layer_entry(name, LAYER_TITLES[name], name not in HIDDEN_AT_START)
         self.layer_list.itemChanged.connect(self._layer_toggled)
+        self.layer_list.model().rowsMoved.connect(self._restack)
+        for name in HIDDEN_AT_START:
+            for layer_item in self.layers[name]:
+                layer_item.setVisible(False)
+        self.legend = Legend()
+        self._fill_legend()
 
         self.readout = QLabel("Point at the map for the position under the cursor.")
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self._own_titles: dict[str, str] = {}
+        self._load_own_layers()
         self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.plot.scene().sigMouseClicked.connect(self._clicked)
+        self.view_box.sigRangeChanged.connect(self._zoomed)
 
-        side = QVBoxLayout()
-        side.addWidget(QLabel("Layers"))
-        side.addWidget(self.layer_list)
-        main = QVBoxLayout()
+        self.toolbar = QToolBar("Map")
+        self._build_actions()
+
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(QLabel("Layers"))
+        side_layout.addWidget(self.layer_list, 2)
+        side_layout.addWidget(QLabel("Legend"))
+        side_layout.addWidget(self.legend, 3)
+        for box in (self.layer_list, self.legend):
+            box.setMinimumHeight(60)  # the map, not its side lists, sets how small it goes
+        side.setMinimumWidth(190)
+        side.setMaximumWidth(260)
+        centre = QWidget()
+        main = QVBoxLayout(centre)
+        main.setContentsMargins(0, 0, 0, 0)
+        main.addWidget(self.toolbar)
         main.addWidget(self.plot, 1)
+        main.addWidget(self.status)
         main.addWidget(self.readout)
+        self.time_bar = None
+        if own_cursor:
+            self.time_bar = TimeCursorBar(self.time_cursor)
+            main.addWidget(self.time_bar)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(side)
+        splitter.addWidget(centre)
+        splitter.setStretchFactor(1, 1)
         layout = QHBoxLayout(self)
-        layout.addLayout(side)
-        layout.addLayout(main, 1)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+
+        self.selection.changed.connect(self._selection_changed)
+        self.selection.point_changed.connect(self._selection_changed)
+        self.time_cursor.moved.connect(self._time_moved)
+        self._restack()
         self.zoom_to_baltic()
 
     # Drawing -------------------------------------------------------------------------
 
-    def _add(self, layer: str, item: QGraphicsItem, z: float) -> None:
-        item.setZValue(z)
-        self.plot.addItem(item)
+    def _add(self, layer: str, item: QGraphicsItem, z: float = 0.0) -> None:
+        """Put `item` in `layer`; `z` orders items within the layer."""
+        self._sub_z[id(item)] = z
+        if item.parentItem() is None:
+            self.plot.addItem(item)
         self.layers[layer].append(item)
 
     def _draw_base(self) -> None:
@@ -140,11 +283,23 @@ class MapView(QWidget):
         rings = [ring for code in base.codes for ring in base.rings[code]]
         x, y, connect = mapdata.joined((r[:, 0], r[:, 1]) for r in rings)
         # One path for every country: odd-even filling keeps lakes and enclaves as holes.
-        path = pg.arrayToQPath(x, y, connect=connect)
-        land = QGraphicsPathItem(path)
+        land = QGraphicsPathItem(pg.arrayToQPath(x, y, connect=connect))
         land.setBrush(QBrush(LAND))
-        land.setPen(_pen(BORDER, 1.0))
-        self._add("countries", land, -10)
+        land.setPen(QPen(Qt.PenStyle.NoPen))
+        self._add("countries", land, 0)
+        # East of the boundary file's edge (33°E) lies Russia, drawn as land without detail
+        # so the region view does not end in a straight coast.
+        ex, ey = mapdata.box_ring(mapdata.CLIP_BOX[2] - 0.05, mapdata.CLIP_BOX[1], 60.0,
+                                  mapdata.CLIP_BOX[3])  # fmt: skip
+        beyond = QGraphicsPathItem(pg.arrayToQPath(ex, ey))
+        beyond.setBrush(QBrush(LAND))
+        beyond.setPen(QPen(Qt.PenStyle.NoPen))
+        self._add("countries", beyond, -0.1)
+        # Coasts and borders, without the edges of the box the boundary file was cut to.
+        bx, by, bc = base.borders
+        borders = QGraphicsPathItem(pg.arrayToQPath(bx, by, connect=bc))
+        borders.setPen(_pen(BORDER, 1.0))
+        self._add("countries", borders, 0.5)
 
         names = display.nation_names(self.store)
         font = QFont()
@@ -152,72 +307,370 @@ class MapView(QWidget):
         font.setBold(True)
         font.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 110)
         for code in base.codes:
-            name = names.get(code, base.names[code]).upper()
-            label = pg.TextItem(name, color=LABEL, anchor=(0.5, 0.5))
+            label = pg.TextItem(names.get(code, base.names[code]).upper(), color=LABEL,
+                                anchor=(0.5, 0.5))  # fmt: skip
             label.setFont(font)
             label.setPos(*base.labels[code])
-            self._add("labels", label, 5)
+            self._add("labels", label)
+
+        self.towns: list[pg.TextItem] = []
+        town_font = QFont()
+        town_font.setPointSize(8)
+        for place in mapdata.places():
+            label = pg.TextItem(f"• {place.name}" if place.rank > 1 else f"■ {place.name}",
+                                color=PLACE, anchor=(0.0, 0.5))  # fmt: skip
+            label.setFont(town_font)
+            label.setPos(place.x, place.y)
+            label.setData(0, place.rank)
+            self._add("places", label)
+            if place.rank > 1:
+                self.towns.append(label)
+
+        lines = []
+        for lon in range(10, 33):
+            lat = np.linspace(51.0, 61.5, 60)
+            lines.append(mapdata.project(np.full_like(lat, lon), lat))
+        for lat in range(51, 62):
+            lon = np.linspace(9.0, 33.0, 120)
+            lines.append(mapdata.project(lon, np.full_like(lon, lat)))
+        gx, gy, gc = mapdata.joined(lines)
+        self._add("graticule", pg.PlotCurveItem(gx, gy, connect=gc, pen=_pen(GRATICULE, 1.0)))
 
     def _draw_data(self) -> None:
-        routes = mapdata.routes(self.store)
-        crisis = [(r.x, r.y) for r in routes if r.priority == "crisis"]
-        x, y, connect = mapdata.joined(crisis)
-        halo = pg.PlotCurveItem(x, y, connect=connect, pen=_pen(CRISIS_HALO, 7.0))
-        self._add("routes", halo, 9)
-        ordered = list(STATUS_STYLE) + sorted({r.status for r in routes} - set(STATUS_STYLE))
-        for z, status in enumerate(ordered):
-            colour, style = STATUS_STYLE.get(status, OTHER_STATUS)
-            x, y, connect = mapdata.joined((r.x, r.y) for r in routes if r.status == status)
-            curve = pg.PlotCurveItem(x, y, connect=connect, pen=_pen(colour, 2.2, style))
-            self.route_curves[status] = curve
-            self._add("routes", curve, 10 + z * 0.01)
+        self.routes = mapdata.routes(self.store)
+        self._names = {r.id: r.name for r in self.routes}
+        self._route_by_id = {r.id: r for r in self.routes}
+        pens = {status: _pen(colour, 2.2, style) for status, (colour, style)
+                in STATUS_STYLE.items()}  # fmt: skip
+        self.route_layer = LineLayer(pens, default_pen=_pen(OTHER_STATUS[0], 2.2),
+                                     highlight_pen=_pen(SELECTED, 5.0))  # fmt: skip
+        self.halo_layer = LineLayer({"crisis": _pen(CRISIS_HALO, 8.0)})
+        self._set_route_lines()
+        self._add("routes", self.halo_layer, 0)
+        self._add("routes", self.route_layer, 0.5)
 
-        pts = mapdata.points(self.store)
+        self.point_data = mapdata.points(self.store)
+        self._point_records = {r["id"]: r for r in self.store.rows("critical_points")}
+        pts = self.point_data
         styles = [KIND_STYLE.get(k, OTHER_KIND) for k in pts.kind]
+        self.points = pg.ScatterPlotItem(pxMode=True, hoverable=True, tip=self._tip)
         self.points.setData(
-            x=pts.x, y=pts.y, size=11,
-            symbol=[s for s, _ in styles],
-            brush=[pg.mkBrush(c) for _, c in styles],
-            pen=pg.mkPen("#ffffff", width=1),
-            data=[(n, k, m) for n, k, m in zip(pts.name, pts.kind, pts.mlc, strict=True)],
-        )  # fmt: skip
-        self._add("points", self.points, 20)
+            x=pts.x, y=pts.y, size=11, symbol=[s for s, _ in styles],
+            brush=[pg.mkBrush(c) for _, c in styles], pen=pg.mkPen("#ffffff", width=1),
+            data=list(range(len(pts))))  # fmt: skip
+        self._add("points", self.points, 0)
+        self.selected_point = pg.ScatterPlotItem(pxMode=True, size=34, symbol="o",
+                                                 brush=None, pen=_pen(SELECTED, 3.0))  # fmt: skip
+        self._add("points", self.selected_point, 0.3)
+        # Point names (and bridges' load classes) at close zoom: a small pool of labels
+        # given to the points in view, so thousands of points cost nothing zoomed out.
+        self.point_labels: list[pg.TextItem] = []
+        self._label_text = [self._label_of(i) for i in range(len(pts))]
+        self._label_rank = np.array([LABEL_RANK.get(k, 9) for k in pts.kind], dtype=int)
         self._kinds = sorted(set(pts.kind), key=lambda k: (k not in KIND_STYLE, k))
-        self._statuses = [s for s in ordered if any(r.status == s for r in routes)]
+
+        self.conflict_marks = pg.ScatterPlotItem(pxMode=True, size=22, symbol="o", brush=None,
+                                                 pen=_pen(CONFLICT, 3.0), hoverable=True,
+                                                 tip=self._mark_tip)  # fmt: skip
+        self.violation_marks = pg.ScatterPlotItem(pxMode=True, size=28, symbol="o",
+                                                  brush=None, hoverable=True,
+                                                  pen=_pen(VIOLATION, 2.5, Qt.PenStyle.DashLine),
+                                                  tip=self._mark_tip)  # fmt: skip
+        self._add("conflicts", self.conflict_marks, 0.1)
+        self._add("conflicts", self.violation_marks, 0)
+        self._marks: dict[int, str] = {}
+        self.convoys = ConvoyLayer(_pen(CONVOY, 5.0), CONVOY_HEAD, 9)
+        self._add("convoys", self.convoys)
+
+    def _set_route_lines(self) -> None:
+        drawn = [r for r in self.routes if len(r.x)]
+        self.route_layer.set_lines([(r.x, r.y) for r in drawn], [r.status for r in drawn],
+                                   [r.id for r in drawn])  # fmt: skip
+        crisis = [r for r in drawn if r.priority == "crisis"]
+        self.halo_layer.set_lines([(r.x, r.y) for r in crisis], ["crisis"] * len(crisis),
+                                  [r.id for r in crisis])  # fmt: skip
+        known = [s for s in STATUS_STYLE if any(r.status == s for r in self.routes)]
+        self._statuses = known + sorted({r.status for r in self.routes} - set(STATUS_STYLE))
 
     def _draw_overlays(self) -> None:
-        legend = pg.LegendItem(offset=(10, 10), labelTextColor="#222222", labelTextSize="8pt",
-                               brush=pg.mkBrush(255, 255, 255, 210),
-                               pen=pg.mkPen("#999999"))  # fmt: skip
-        legend.setParentItem(self.view_box)
-        for kind in self._kinds:
-            symbol, colour = KIND_STYLE.get(kind, OTHER_KIND)
-            sample = pg.PlotDataItem([0], [0], pen=None, symbol=symbol, symbolSize=10,
-                                     symbolBrush=colour, symbolPen="#ffffff")  # fmt: skip
-            legend.addItem(sample, _title(kind))
-        for status in self._statuses:
-            colour, style = STATUS_STYLE.get(status, OTHER_STATUS)
-            sample = pg.PlotDataItem([0, 1], [0, 0], pen=pg.mkPen(colour, width=2.2, style=style))
-            legend.addItem(sample, f"Route: {_title(status).lower()}")
-        legend.setZValue(100)
-        self.layers["legend"].append(legend)
-
-        scale = pg.ScaleBar(size=100_000, width=6, brush=pg.mkBrush("#333333"),
-                            pen=pg.mkPen("#333333"))  # fmt: skip
+        scale = ScaleBar()
         scale.setParentItem(self.view_box)
         scale.anchor((1, 1), (1, 1), offset=(-30, -20))
-        scale.text.setColor(QColor("#222222"))
-        scale.setZValue(100)
-        self.layers["scale"].append(scale)
+        self._add("scale", scale)
+
+    def _fill_legend(self) -> None:
+        legend = self.legend
+        legend.clear()
+        legend.heading("Critical points")
+        for kind in self._kinds:
+            symbol, colour = KIND_STYLE.get(kind, OTHER_KIND)
+            legend.add(symbol_icon(symbol, colour), _title(kind))
+        legend.heading("Routes by status")
+        for status in self._statuses:
+            colour, style = STATUS_STYLE.get(status, OTHER_STATUS)
+            legend.add(line_icon(colour, 2.2, style), _title(status))
+        legend.add(line_icon(CRISIS_HALO, 7.0), "Crisis priority (halo)")
+        legend.add(line_icon(SELECTED, 4.0), "Selected")
+        legend.heading("On the road and in trouble")
+        legend.add(line_icon(CONVOY, 5.0), "Convoy column, tail to head",
+                   "Each serial where its march table and the latest reports put it")
+        legend.add(symbol_icon("o", CONVOY_HEAD, CONVOY_HEAD, 9), "Convoy head")
+        legend.add(ring_icon(CONFLICT), "Conflict at a point")
+        legend.add(ring_icon(VIOLATION, 2.0), "Clearance violation or closure")
+
+    def _add_layer_entry(self, key: str, title: str, visible: bool) -> None:
+        entry = QListWidgetItem(title)
+        entry.setData(Qt.ItemDataRole.UserRole, key)
+        entry.setFlags(entry.flags() | Qt.ItemFlag.ItemIsUserCheckable
+                       | Qt.ItemFlag.ItemIsDragEnabled)  # fmt: skip
+        entry.setFlags(entry.flags() & ~Qt.ItemFlag.ItemIsDropEnabled)
+        entry.setCheckState(Qt.CheckState.Checked if visible else Qt.CheckState.Unchecked)
+        self.layer_list.addItem(entry)
+
+    def layer_order(self) -> list[str]:
+        """Layer keys as the list shows them, top (drawn last) first."""
+        return [self.layer_list.item(i).data(Qt.ItemDataRole.UserRole)
+                for i in range(self.layer_list.count())]  # fmt: skip
+
+    def _restack(self, *_: object) -> None:
+        order = self.layer_order()
+        for rank, name in enumerate(reversed(order)):
+            for item in self.layers.get(name, ()):
+                if name == "scale":
+                    item.setZValue(1000)
+                else:
+                    item.setZValue(rank * 10 + self._sub_z.get(id(item), 0.0))
+
+    # Own layers ------------------------------------------------------------------------
+
+    def _load_own_layers(self) -> None:
+        """Draw every layer of the user's layer library (a damaged one is named, skipped)."""
+        try:
+            infos = geolayers.list_layers(self.layers_dir)
+        except geolayers.LayerError as exc:
+            self.status.setText(f"Own layers not shown: {exc}")
+            return
+        for info in infos:
+            try:
+                self._draw_own_layer(geolayers.load(self.layers_dir, info.id))
+            except geolayers.LayerError:
+                continue
+
+    def _draw_own_layer(self, layer: Any) -> None:
+        key = f"own:{layer.info.id}"
+        if key in self.layers:
+            return
+        self.layers[key] = []
+        colour = OWN_COLOURS[len(self._own_titles) % len(OWN_COLOURS)]
+        if len(layer.x):
+            self._add(key, pg.PlotCurveItem(layer.x, layer.y, connect=layer.connect,
+                                            pen=_pen(colour, 1.6)))  # fmt: skip
+        if len(layer.point_x):
+            names = [layer.names[i] for i in layer.point_feature]
+            self._add(key, pg.ScatterPlotItem(
+                x=layer.point_x, y=layer.point_y, size=7, symbol="o", brush=pg.mkBrush(colour),
+                pen=pg.mkPen("#ffffff", width=1), hoverable=True, data=names,
+                tip=lambda x, y, data: f"{data}\n{layer.info.name}"), 0.1)  # fmt: skip
+        title = f"{layer.info.name} ({layer.info.kinds})"
+        self._own_titles[key] = title
+        # Own layers start above the base map, under the routes.
+        row = self.layer_order().index("routes") + 1
+        entry = QListWidgetItem(title)
+        entry.setData(Qt.ItemDataRole.UserRole, key)
+        entry.setToolTip(f"Imported from {layer.info.source} on {layer.info.imported_at}")
+        entry.setFlags(entry.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        entry.setFlags(entry.flags() & ~Qt.ItemFlag.ItemIsDropEnabled)
+        entry.setCheckState(Qt.CheckState.Checked if layer.info.visible
+                            else Qt.CheckState.Unchecked)  # fmt: skip
+        self.layer_list.blockSignals(True)
+        self.layer_list.insertItem(row, entry)
+        self.layer_list.blockSignals(False)
+        for item in self.layers[key]:
+            item.setVisible(layer.info.visible)
+        self._restack()
+
+    def choose_layer_file(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import map layer", str(Path.home()),
+            "Geodata (*.geojson *.json *.gpkg);;All files (*)")  # fmt: skip
+        if path:
+            self.import_layer(Path(path))
+
+    def import_layer(self, path: Path) -> list[str]:
+        """Import a GeoJSON or GeoPackage file into the layer library and draw it."""
+        try:
+            infos = geolayers.import_file(path, self.layers_dir)
+        except (geolayers.LayerError, OSError) as exc:
+            QMessageBox.warning(self, "Layer not imported", str(exc))
+            return []
+        for info in infos:
+            self._draw_own_layer(geolayers.load(self.layers_dir, info.id))
+        self.status.setText("Imported " + ", ".join(f"{i.name} ({i.kinds})" for i in infos))
+        return [f"own:{i.id}" for i in infos]
+
+    # Plans and time ------------------------------------------------------------------
+
+    def set_plans(self, plans: PlanSet) -> None:
+        """Show a new plan of the store: conflicts, violations and the convoys' tracks."""
+        from app.core.planning.convoys import Tracks
+
+        self.plans = plans
+        routes = {m["id"]: np.asarray(m["route"], dtype=float)
+                  for m in self.store.rows("movements") if m.get("route")}  # fmt: skip
+        live = {mid: p for mid, p in plans.plans.items()
+                if self._status(mid) != "cancelled"}  # fmt: skip
+        self.tracks = Tracks.build(live.values(), routes)
+        self._mark_trouble()
+        start, end = self._plan_span(plans)
+        if start is not None and end is not None:
+            self.time_cursor.set_range(start, end)
+        self._time_moved(self.time_cursor.time)
+
+    def plan_now(self) -> None:
+        """Plan the store here and now (a snapshot, or the map used alone)."""
+        from app.gui.planning import plan_store
+
+        self.set_plans(plan_store(self.store.path))
+
+    def _status(self, movement_id: str) -> str:
+        route = self._route_by_id.get(movement_id)
+        return route.status if route else ""
+
+    @staticmethod
+    def _plan_span(plans: PlanSet) -> tuple[datetime | None, datetime | None]:
+        starts = [s.start for p in plans.plans.values() for s in p.forecast.serials]
+        ends = [s.release for p in plans.plans.values() for s in p.forecast.serials]
+        return (min(starts), max(ends)) if starts else (None, None)
+
+    def _mark_trouble(self) -> None:
+        pts = self.point_data
+        index = {pid: i for i, pid in enumerate(pts.ids)}
+        conflicted = sorted({index[c.point_id] for c in self.plans.conflicts
+                             if c.point_id in index}) if self.plans else []  # fmt: skip
+        violated = sorted({index[v.point_id] for p in self.plans.plans.values()
+                           for v in p.violations if v.point_id in index}) if self.plans else []
+        self.conflict_marks.setData(x=pts.x[conflicted], y=pts.y[conflicted],
+                                    data=conflicted)  # fmt: skip
+        self.violation_marks.setData(x=pts.x[violated], y=pts.y[violated], data=violated)
+
+    def _time_moved(self, moment: datetime | None) -> None:
+        if self.tracks is None or moment is None:
+            return
+        self.positions = self.tracks.at(moment)
+        self.convoys.set_positions(self.positions)
+
+    def convoys_on_road(self) -> int:
+        """Serials on the road at the time shown."""
+        return int(self.positions.on_road.sum()) if self.positions is not None else 0
+
+    # Selection -----------------------------------------------------------------------
+
+    def _selection_changed(self, ids: Any) -> None:
+        self.route_layer.set_selected(set(self.selection.movements))
+        point = getattr(self.selection, "point", None)
+        pts = self.point_data
+        if point in pts.ids:
+            i = pts.ids.index(point)
+            self.selected_point.setData(x=[pts.x[i]], y=[pts.y[i]])
+        else:
+            self.selected_point.setData(x=[], y=[])
+        self.draw_action.setEnabled(len(self.selection.movements) == 1)
+
+    def zoom_to_selection(self) -> None:
+        boxes = []
+        for mid in self.selection.movements:
+            r = self._route_by_id.get(mid)
+            if r is not None and len(r.x):
+                boxes.append((r.x.min(), r.y.min(), r.x.max(), r.y.max()))
+        point = getattr(self.selection, "point", None)
+        if point in self.point_data.ids:
+            i = self.point_data.ids.index(point)
+            x, y = self.point_data.x[i], self.point_data.y[i]
+            boxes.append((x - 15_000, y - 15_000, x + 15_000, y + 15_000))
+        if not boxes:
+            return
+        arr = np.array(boxes)
+        self.view_box.setRange(xRange=(arr[:, 0].min(), arr[:, 2].max()),
+                               yRange=(arr[:, 1].min(), arr[:, 3].max()), padding=0.08)
+
+    def zoom_to_point(self, point_id: str, half_width_m: float = 12_000) -> None:
+        i = self.point_data.ids.index(point_id)
+        x, y = self.point_data.x[i], self.point_data.y[i]
+        self.view_box.setRange(xRange=(x - half_width_m, x + half_width_m),
+                               yRange=(y - half_width_m, y + half_width_m), padding=0)
 
     # Interaction ---------------------------------------------------------------------
 
+    def _build_actions(self) -> None:
+        def act(text: str, key: str, tip: str, slot: Any, checkable: bool = False) -> QAction:
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(key))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.setToolTip(f"{tip} ({key})")
+            action.setCheckable(checkable)
+            action.triggered.connect(slot)
+            self.addAction(action)
+            return action
+
+        self.select_action = act("Select", "S", "Click a route or a point to select it",
+                                 lambda: self.set_tool("select"), True)  # fmt: skip
+        self.measure_action = act("Measure", "M", "Click points to measure the geodesic "
+                                  "distance", lambda: self.set_tool("measure"), True)
+        self.draw_action = act("Draw route", "R", "Redraw the selected movement's route by "
+                               "clicking waypoints", lambda: self.set_tool("draw"), True)
+        self.incident_action = act("Incident", "I", "Click a critical point to record its "
+                                   "closure", lambda: self.set_tool("incident"), True)
+        group = QActionGroup(self)
+        for action in (self.select_action, self.measure_action, self.draw_action,
+                       self.incident_action):  # fmt: skip
+            group.addAction(action)
+            self.toolbar.addAction(action)
+        self.select_action.setChecked(True)
+        self.draw_action.setEnabled(False)
+        self.toolbar.addSeparator()
+        self.fit_action = act("Region", "Home", "Show the whole region", self.zoom_to_baltic)
+        self.zoom_selection_action = act("Zoom to selection", "Z", "Zoom to what is selected",
+                                         self.zoom_to_selection)  # fmt: skip
+        self.toolbar.addAction(self.fit_action)
+        self.toolbar.addAction(self.zoom_selection_action)
+        self.toolbar.addSeparator()
+        self.import_layer_action = QAction("Import layer…", self)
+        self.import_layer_action.setToolTip("Show your own roads, bridges or areas from a "
+                                            "GeoJSON or GeoPackage file")  # fmt: skip
+        self.import_layer_action.triggered.connect(self.choose_layer_file)
+        self.toolbar.addAction(self.import_layer_action)
+        act("Zoom in", "+", "Zoom in", lambda: self.zoom(0.5))
+        act("Zoom in", "=", "Zoom in", lambda: self.zoom(0.5))
+        act("Zoom out", "-", "Zoom out", lambda: self.zoom(2.0))
+        for key, dx, dy in (("Left", -1, 0), ("Right", 1, 0), ("Up", 0, 1), ("Down", 0, -1)):
+            act(f"Pan {key.lower()}", key, f"Pan {key.lower()}",
+                lambda _=False, dx=dx, dy=dy: self.pan(dx * 0.2, dy * 0.2))
+        self.undo_action = act("Undo", "Ctrl+Z", "Undo the map's last edit", self.undo_last)
+        act("Cancel", "Esc", "End the tool", self._escape)
+        act("Remove last", "Backspace", "Remove the last point", self._remove_last)
+        act("Save route", "Return", "Save the drawn route", self.finish_route)
+        act("Save route", "Enter", "Save the drawn route", self.finish_route)
+
+    def zoom(self, factor: float) -> None:
+        self.view_box.scaleBy((factor, factor))
+
+    def pan(self, fx: float, fy: float) -> None:
+        (x0, x1), (y0, y1) = self.view_box.viewRange()
+        self.view_box.translateBy(x=(x1 - x0) * fx, y=(y1 - y0) * fy)
+
     def zoom_to_baltic(self) -> None:
+        xmin, ymin, xmax, ymax = mapdata.bounds(*mapdata.CLIP_BOX)
+        # Pan and zoom stay over the mapped region, from a few hundred metres across.
+        self.view_box.setLimits(xMin=xmin, xMax=xmax, yMin=ymin, yMax=ymax,
+                                minXRange=500, minYRange=500)  # fmt: skip
         xmin, ymin, xmax, ymax = mapdata.bounds(*mapdata.BALTIC_LONLAT)
         self.view_box.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0.0)
 
     def layer_visible(self, name: str) -> bool:
-        return all(item.isVisible() for item in self.layers[name])
+        return all(item.isVisible() for item in self.layers[name] if item not in
+                   (*self.towns, *self.point_labels))  # fmt: skip
 
     def set_layer_visible(self, name: str, visible: bool) -> None:
         """Shows or hides a layer; the layer list's check box follows."""
@@ -229,8 +682,61 @@ class MapView(QWidget):
 
     def _layer_toggled(self, entry: QListWidgetItem) -> None:
         visible = entry.checkState() == Qt.CheckState.Checked
-        for item in self.layers[entry.data(Qt.ItemDataRole.UserRole)]:
+        key = entry.data(Qt.ItemDataRole.UserRole)
+        for item in self.layers[key]:
             item.setVisible(visible)
+        if key.startswith("own:"):
+            # Remembered for the next start; the map is right either way.
+            with contextlib.suppress(geolayers.LayerError, OSError):
+                geolayers.set_visible(self.layers_dir, key[4:], visible)
+        self._zoomed()  # close-zoom detail follows its layer
+
+    def _zoomed(self, *_: object) -> None:
+        (x0, x1), _ = self.view_box.viewRange()
+        width = float(x1 - x0)
+        towns = self._checked("places") and width < TOWNS_BELOW_M
+        for label in self.towns:
+            label.setVisible(towns)
+        self._label_points(self._checked("points") and width < POINT_LABELS_BELOW_M)
+
+    def _label_of(self, i: int) -> str:
+        pts = self.point_data
+        if pts.kind[i] == "bridge" and not np.isnan(pts.mlc[i]):
+            return f"{pts.name[i]}\nMLC {display.number(pts.mlc[i])}"
+        return str(pts.name[i])
+
+    def _label_points(self, show: bool) -> None:
+        """Give the label pool to the points in view (by rank when there are too many)."""
+        pts = self.point_data
+        chosen: list[int] = []
+        if show and len(pts):
+            (x0, x1), (y0, y1) = self.view_box.viewRange()
+            inside = np.flatnonzero((pts.x >= x0) & (pts.x <= x1) & (pts.y >= y0)
+                                    & (pts.y <= y1))  # fmt: skip
+            chosen = inside[np.argsort(self._label_rank[inside], kind="stable")]
+            chosen = chosen[:MAX_POINT_LABELS].tolist()
+        font = QFont()
+        font.setPointSize(8)
+        while len(self.point_labels) < len(chosen):
+            label = pg.TextItem("", color="#1d2b3a", anchor=(0.0, 0.5),
+                                fill=pg.mkBrush(255, 255, 255, 170))  # fmt: skip
+            label.setFont(font)
+            self._add("points", label, 0.2)
+            label.setZValue(self.points.zValue() + 0.2)
+            self.point_labels.append(label)
+        # Right of the symbol and of a selection ring round it, at any zoom.
+        gap = pixels_to_metres(self.view_box, 19)
+        for label, i in zip(self.point_labels, chosen, strict=False):
+            label.setText(self._label_text[i])
+            label.setPos(pts.x[i] + gap, pts.y[i])
+            label.setVisible(True)
+        for label in self.point_labels[len(chosen):]:
+            label.setVisible(False)
+
+    def _checked(self, name: str) -> bool:
+        return any(self.layer_list.item(i).data(Qt.ItemDataRole.UserRole) == name
+                   and self.layer_list.item(i).checkState() == Qt.CheckState.Checked
+                   for i in range(self.layer_list.count()))  # fmt: skip
 
     @staticmethod
     def position_text(x: float, y: float) -> str:
@@ -250,8 +756,241 @@ class MapView(QWidget):
         point = self.view_box.mapSceneToView(pos)
         self.readout.setText(self.position_text(point.x(), point.y()))
 
-    @staticmethod
-    def _tip(x: float, y: float, data: tuple[str, str, float]) -> str:
-        name, kind, mlc = data
-        limit = "" if np.isnan(mlc) else f"\nMLC {display.number(mlc)}"
-        return f"{name}\n{_title(kind)}{limit}"
+    # Tools -----------------------------------------------------------------------------
+
+    def set_tool(self, name: str) -> None:
+        """select | measure | draw (the selected movement's route) | incident."""
+        self._end_tool()
+        if name == "measure":
+            self._tool = MeasureTool(self.plot)
+            self.status.setText(self._tool.text())
+        elif name == "draw":
+            ids = list(self.selection.movements)
+            if len(ids) != 1:
+                self.status.setText("Select one movement to draw its route.")
+                self.select_action.setChecked(True)
+                return
+            if self._drawing is None:
+                from app.core.route_edit import RouteDrawing
+
+                self._drawing = RouteDrawing(self.store)
+            self._tool = RouteDrawTool(self.plot, self._drawing, ids[0],
+                                       self._names.get(ids[0], "the movement"))  # fmt: skip
+            self.status.setText(self._tool.text())
+        elif name == "incident":
+            self.status.setText("Incident: click the critical point that is closed.")
+        else:
+            self.status.setText("")
+        action = {"measure": self.measure_action, "draw": self.draw_action,
+                  "incident": self.incident_action}.get(name, self.select_action)  # fmt: skip
+        action.setChecked(True)
+        self._mode = name
+
+    def _end_tool(self) -> None:
+        if self._tool is not None:
+            self._tool.remove(self.plot)
+            self._tool = None
+        self._mode = "select"
+
+    def _escape(self) -> None:
+        self._end_tool()
+        self.set_tool("select")
+
+    def _remove_last(self) -> None:
+        if self._tool is not None:
+            self._tool.remove_last()
+            self.status.setText(self._tool.text())
+
+    @property
+    def tool(self) -> MeasureTool | RouteDrawTool | None:
+        return self._tool
+
+    def click_at(self, x: float, y: float, modifiers: Qt.KeyboardModifier =
+                 Qt.KeyboardModifier.NoModifier, double: bool = False) -> None:  # fmt: skip
+        """What a click at map position (x, y) does in the current tool."""
+        lon, lat = (float(v) for v in mapdata.unproject(x, y))
+        if isinstance(self._tool, MeasureTool):
+            self._tool.add(lon, lat)
+            self.status.setText(self._tool.text())
+        elif isinstance(self._tool, RouteDrawTool):
+            if not double:
+                self._tool.add(lon, lat, pixels_to_metres(self.view_box, SNAP_PX))
+                self.status.setText(self._tool.text())
+            else:
+                self.finish_route()
+        elif getattr(self, "_mode", "select") == "incident":
+            point = self._point_near(x, y)
+            if point is None:
+                self.status.setText("Incident: no critical point there; click on one.")
+            else:
+                self.record_incident(point)
+        else:
+            self._select_at(x, y, bool(modifiers & Qt.KeyboardModifier.ControlModifier))
+
+    def _clicked(self, event: Any) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        pos = event.scenePos()
+        if not self.view_box.sceneBoundingRect().contains(pos):
+            return
+        point = self.view_box.mapSceneToView(pos)
+        self.click_at(point.x(), point.y(), event.modifiers(), event.double())
+
+    def _point_near(self, x: float, y: float) -> str | None:
+        pts = self.point_data
+        if not len(pts):
+            return None
+        d = np.hypot(pts.x - x, pts.y - y)
+        i = int(np.argmin(d))
+        return pts.ids[i] if d[i] <= pixels_to_metres(self.view_box, PICK_PX) else None
+
+    def _select_at(self, x: float, y: float, add: bool) -> None:
+        point = self._point_near(x, y)
+        if point is not None and self._checked("points"):
+            self.selection.set_point(point, source=self)
+            return
+        found = self.route_layer.feature_at(x, y, pixels_to_metres(self.view_box, PICK_PX)) \
+            if self._checked("routes") else None  # fmt: skip
+        current = set(self.selection.movements)
+        if found is None:
+            chosen: set[str] = current if add else set()
+            if not add:
+                self.selection.set_point(None, source=self)
+        elif add:
+            chosen = current ^ {found}
+        else:
+            chosen = {found}
+        self.selection.set_movements(frozenset(chosen), source=self)
+
+    def finish_route(self) -> None:
+        """Save the drawn route as one undoable command, then re-plan."""
+        tool = self._tool
+        if not isinstance(tool, RouteDrawTool):
+            return
+        if len(tool.route) < 2:
+            self.status.setText("A route needs at least two waypoints.")
+            return
+        route = tool.route
+        try:
+            self.undo.run(f"Redraw route of {tool.name}",
+                          lambda w: w.update("movements", tool.movement_id, {"route": route}))
+        except ValidationError as exc:
+            QMessageBox.warning(self, "Route not saved", exc.message)
+            return
+        self._escape()
+        self.status.setText(f"Route of {tool.name} saved (Ctrl+Z undoes it).")
+        self._after_edit()
+
+    def record_incident(self, point_id: str) -> None:
+        """Ask for the closure of `point_id` and record it as one undoable command."""
+        from app.gui.incident_dialog import IncidentDialog
+
+        record = self._point_records[point_id]
+        dialog = IncidentDialog(record, self.time_cursor.time, self)
+        if not dialog.exec():
+            return
+        self.close_point(point_id, *dialog.values())
+
+    def close_point(self, point_id: str, start: datetime, until: datetime | None,
+                    details: str) -> str | None:  # fmt: skip
+        """Record a closure of the point; returns the event id, None when refused."""
+        from app.core.planning import incidents
+
+        name = self._point_records[point_id]["name"]
+        try:
+            event_id = self.undo.run(
+                f"Close {name}",
+                lambda w: incidents.close_point(self.store, point_id, start, until, details,
+                                                writer=w))
+        except (ValidationError, ValueError) as exc:
+            QMessageBox.warning(self, "Incident not recorded",
+                                getattr(exc, "message", None) or str(exc))  # fmt: skip
+            return None
+        when = timefmt.short(start)
+        until_text = f" until {timefmt.short(until)}" if until else " until further notice"
+        self.status.setText(f"{name} closed from {when}{until_text}; the movements crossing it "
+                            "are re-planned (Ctrl+Z undoes it).")
+        self._after_edit()
+        return event_id
+
+    def _after_edit(self) -> None:
+        self.reload()
+        if self.plans_itself and self.plans is not None:
+            self.plan_now()
+        self.edited.emit()
+
+    def undo_last(self) -> None:
+        try:
+            outcome = self.undo.undo()
+        except UndoError as exc:
+            self.status.setText(str(exc))
+            return
+        kept = f" ({', '.join(outcome.kept)} changed since: kept)" if outcome.kept else ""
+        self.status.setText(f"Undone: {outcome.command.label}{kept}.")
+        self._after_edit()
+
+    def reload(self) -> None:
+        """Re-read the routes after an edit (the points are reference data)."""
+        self.routes = mapdata.routes(self.store)
+        self._names = {r.id: r.name for r in self.routes}
+        self._route_by_id = {r.id: r for r in self.routes}
+        self._set_route_lines()
+        self.route_layer.set_selected(set(self.selection.movements))
+
+    # Tooltips --------------------------------------------------------------------------
+
+    def point_tip(self, index: int) -> str:
+        """Name, kind, position (MGRS and lat/lon), limits, capacity and next passages."""
+        pid = self.point_data.ids[index]
+        rec = self._point_records.get(pid, {})
+        lines = [rec.get("name") or "", _title(rec.get("kind") or "")]
+        x, y = self.point_data.x[index], self.point_data.y[index]
+        lines.append(self.position_text(x, y).replace("    ", "\n"))
+        limits = []
+        if rec.get("mlc_tracked") is not None:
+            limits.append(f"MLC {display.number(rec['mlc_tracked'])} tracked")
+        if rec.get("mlc_wheeled") is not None:
+            limits.append(f"MLC {display.number(rec['mlc_wheeled'])} wheeled")
+        if limits:
+            lines.append(", ".join(limits))
+        if rec.get("capacity_per_hour"):
+            lines.append(f"Capacity {rec['capacity_per_hour']} vehicles an hour")
+        lines += self._next_passages(pid)
+        return "\n".join(line for line in lines if line)
+
+    def _next_passages(self, point_id: str, limit: int = 3) -> list[str]:
+        if self.plans is None:
+            return []
+        now = self.time_cursor.time
+        coming = sorted((row.head_arrive, plan.movement_id, row.serial)
+                        for plan in self.plans.plans.values() for row in plan.forecast.rows
+                        if row.point_id == point_id and (now is None or row.tail_clear >= now)
+                        and self._status(plan.movement_id) != "cancelled")  # fmt: skip
+        if not coming:
+            return ["No passage planned from the time shown"]
+        out = ["Next passages:"]
+        for at, mid, serial in coming[:limit]:
+            out.append(f"  {timefmt.short(at)}  {self._names.get(mid, mid)} (serial {serial})")
+        if len(coming) > limit:
+            out.append(f"  and {len(coming) - limit} more")
+        return out
+
+    def _tip(self, x: float, y: float, data: int) -> str:
+        return self.point_tip(int(data))
+
+    def _mark_tip(self, x: float, y: float, data: int) -> str:
+        pid = self.point_data.ids[int(data)]
+        lines = [self._point_records.get(pid, {}).get("name", "")]
+        if self.plans is not None:
+            for c in self.plans.conflicts:
+                if c.point_id == pid:
+                    who = ", ".join(self._names.get(m, m) for m in c.movements)
+                    lines.append(f"Conflict ({c.reason}) {timefmt.short(c.start)}–"
+                                 f"{timefmt.short(c.end)}: {who}")
+            for plan in self.plans.plans.values():
+                for v in plan.violations:
+                    if v.point_id == pid:
+                        lines.append(f"{self._names.get(plan.movement_id, '')}: {v.rule} "
+                                     f"({v.vehicle_type})")
+        return "\n".join(lines)
+

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt
@@ -45,7 +46,8 @@ def render(store_path: Path, out: Path, view: str = "main", at: str | None = Non
            size: tuple[int, int] = (1400, 850)) -> Path:  # fmt: skip
     """Render `view` of the console on the store at `store_path` into the PNG `out`.
 
-    `at` (ISO 8601 UTC) is the moment the permit deadlines are counted from (default: now).
+    `at` (ISO 8601 UTC) is the moment the permit deadlines are counted from, and the map's
+    time cursor (default: now).
     The "permits" view is the whole window on the permit inbox, its first permit selected.
     """
     if view not in VIEWS and view not in STANDALONE:
@@ -55,7 +57,7 @@ def render(store_path: Path, out: Path, view: str = "main", at: str | None = Non
     app = application()
     store = Store.open(store_path, check="quick")
     if view in STANDALONE:
-        return _render_alone(app, STANDALONE[view], store, out, size)
+        return _render_alone(app, STANDALONE[view], store, out, size, moment)
     window = MainWindow(store, now=(lambda: moment) if moment is not None else None)
     try:
         least = window.minimumSizeHint()
@@ -102,9 +104,13 @@ def _settle(app: QApplication, done: Callable[[], bool],
 
 
 def _render_alone(app: QApplication, make: Callable[[Store], QWidget], store: Store, out: Path,
-                  size: tuple[int, int]) -> Path:  # fmt: skip
+                  size: tuple[int, int], moment: datetime | None = None) -> Path:  # fmt: skip
     widget = make(store)
     try:
+        if isinstance(widget, MapView):
+            # The convoys on the road at `moment` (default: now), from the store's plan.
+            widget.plan_now()
+            widget.time_cursor.set_time(moment or datetime.now(timefmt.UTC))
         widget.resize(*size)
         if QGuiApplication.platformName() != "offscreen":
             widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QModelIndex, QPointF, Qt
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
@@ -33,19 +33,31 @@ def view(demo_store: Store, qtbot: QtBot) -> MapView:
     return widget
 
 
-def test_the_map_builds_with_one_item_per_layer_or_status(view: MapView, demo_store: Store) -> None:
+def test_the_map_draws_each_layer_in_a_few_batched_items(view: MapView,
+                                                        demo_store: Store) -> None:
     assert view.layer_list.count() == len(LAYERS)
-    assert len(view.layers["countries"]) == 1
-    assert len(view.layers["points"]) == 1
-    statuses = {m["status"] for m in demo_store.rows("movements")}
-    assert statuses <= set(view.route_curves)
-    # The curves and the halo, nothing per movement.
-    assert len(view.layers["routes"]) == len(view.route_curves) + 1
-    assert all(view.layer_visible(name) for name in LAYERS)
+    # Routes: one layer for every movement's line and one for the crisis halo.
+    assert len(view.layers["routes"]) == 2
+    drawn = {r["id"] for r in demo_store.rows("movements") if r["route"]}
+    assert set(view.route_layer.ids) == drawn
+    assert len(view.layers["convoys"]) == 1
+    assert all(view.layer_visible(name) for name in LAYERS if name != "graticule")
+    assert not view.layer_visible("graticule")
 
 
 def test_the_scatter_has_one_spot_per_critical_point(view: MapView, demo_store: Store) -> None:
     assert len(view.points.points()) == demo_store.count("critical_points") > 0
+
+
+def test_the_layer_list_reorders_the_drawing(view: MapView) -> None:
+    order = view.layer_order()
+    assert order.index("points") < order.index("routes")
+    assert view.points.zValue() > view.route_layer.zValue()
+    # Drag the routes to the top of the list: they draw over the points.
+    row = order.index("routes")
+    view.layer_list.model().moveRow(QModelIndex(), row, QModelIndex(), 0)
+    assert view.layer_order()[0] == "routes"
+    assert view.route_layer.zValue() > view.points.zValue()
 
 
 def test_unchecking_routes_hides_them_and_checking_shows_them(view: MapView) -> None:
