@@ -6,6 +6,7 @@ draws them as one line and one scatter over the map.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -100,20 +101,32 @@ class MeasureTool:
 
 
 class RouteDrawTool:
-    """Waypoints for one movement's route: each click snaps, legs follow the corridors."""
+    """Waypoints for one movement's route: each click snaps, legs follow the corridors.
+
+    Started on a movement that has a route, the tool holds that route's ends and the
+    critical points it passes as waypoints, so the user adjusts it: a click near the drawn
+    line adds a via point where it lengthens the route least; a click elsewhere extends it.
+    """
 
     def __init__(self, plot: pg.PlotWidget, drawing: RouteDrawing, movement_id: str,
-                 name: str) -> None:  # fmt: skip
+                 name: str, current: list[Waypoint] | None = None) -> None:  # fmt: skip
         self.drawing = drawing
         self.movement_id = movement_id
         self.name = name
-        self.waypoints: list[Waypoint] = []
+        self.waypoints: list[Waypoint] = list(current or [])
         self.route: list[list[float]] = []
         self._overlay = _Overlay(plot, DRAW_COLOUR, Qt.PenStyle.SolidLine)
+        if self.waypoints:
+            self._redraw()
 
     def add(self, lon: float, lat: float, tolerance_m: float) -> Waypoint:
         waypoint = self.drawing.snap(lon, lat, tolerance_m)
-        self.waypoints.append(waypoint)
+        if waypoint.point_id and any(w.point_id == waypoint.point_id for w in self.waypoints):
+            return waypoint  # the route passes that point already
+        at = len(self.waypoints)
+        if len(self.waypoints) >= 2 and _near_line(self.route, lon, lat, tolerance_m):
+            at = _cheapest_insertion(self.waypoints, waypoint)
+        self.waypoints.insert(at, waypoint)
         self._redraw()
         return waypoint
 
@@ -121,6 +134,11 @@ class RouteDrawTool:
         if self.waypoints:
             self.waypoints.pop()
             self._redraw()
+
+    def clear(self) -> None:
+        """Start the route afresh."""
+        self.waypoints.clear()
+        self._redraw()
 
     def _redraw(self) -> None:
         self.route = self.drawing.route(self.waypoints)
@@ -130,16 +148,39 @@ class RouteDrawTool:
         if not self.waypoints:
             return (f"Drawing the route of {self.name}: click waypoints; they snap to "
                     "crossings, bridges and corridors. Enter saves, Backspace removes the "
-                    "last, Esc cancels.")
+                    "last, Delete starts afresh, Esc cancels.")
         last = self.waypoints[-1]
         where = "free" if last.snapped == FREE else f"on {last.name}"
         length = measure(self.route)[0]
         return (f"Route of {self.name}: {len(self.waypoints)} waypoints, "
                 f"{distance_text(length)}; last {where} "
-                f"({display.position((last.lon, last.lat))}). Enter saves, Esc cancels.")
+                f"({display.position((last.lon, last.lat))}). A click on the line adds a via "
+                "point; Enter saves, Backspace removes the last, Delete starts afresh, Esc "
+                "cancels.")
 
     def remove(self, plot: pg.PlotWidget) -> None:
         self._overlay.remove(plot)
+
+
+def _near_line(line: list[list[float]], lon: float, lat: float, tolerance_m: float) -> bool:
+    if len(line) < 2:
+        return False
+    import shapely
+
+    x, y = _xy(line)
+    px, py = (float(v) for v in mapdata.project(lon, lat))
+    drawn = shapely.LineString(np.column_stack([x, y]))
+    return bool(drawn.distance(shapely.Point(px, py)) <= tolerance_m)
+
+
+def _cheapest_insertion(waypoints: list[Waypoint], new: Waypoint) -> int:
+    """Where between two consecutive waypoints `new` adds the least straight-line length."""
+    def leg(a: Waypoint, b: Waypoint) -> float:
+        return float(GEOD.inv(a.lon, a.lat, b.lon, b.lat)[2])
+
+    costs = [leg(a, new) + leg(new, b) - leg(a, b)
+             for a, b in itertools.pairwise(waypoints)]
+    return int(np.argmin(costs)) + 1
 
 
 def pixels_to_metres(view_box: pg.ViewBox, pixels: float) -> float:

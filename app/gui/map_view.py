@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import mgrs
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QBrush, QColor, QFont, QKeySequence, QPen
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QBrush, QFont, QKeySequence, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGraphicsPathItem,
@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QSplitter,
     QToolBar,
     QVBoxLayout,
@@ -33,11 +32,39 @@ from PySide6.QtWidgets import (
 )
 
 from app.core import geolayers, mapdata, timefmt
-from app.core.commands import UndoError, UndoStack
-from app.core.domain.validation import ValidationError
+from app.core.commands import UndoStack
 from app.gui import display
 from app.gui.map_items import ConvoyLayer, LineLayer
 from app.gui.map_legend import Legend, line_icon, ring_icon, symbol_icon
+from app.gui.map_style import (
+    BORDER,
+    CONFLICT,
+    CONVOY,
+    CONVOY_HEAD,
+    CRISIS_HALO,
+    GRATICULE,
+    HIDDEN_AT_START,
+    KIND_STYLE,
+    LABEL,
+    LABEL_RANK,
+    LAND,
+    LAYER_TITLES,
+    LAYERS,
+    MAX_POINT_LABELS,
+    OTHER_KIND,
+    OTHER_STATUS,
+    PLACE,
+    POINT_LABELS_BELOW_M,
+    SEA,
+    SELECTED,
+    STATUS_STYLE,
+    TOWNS_BELOW_M,
+    VIOLATION,
+    MapViewBox,
+    ScaleBar,
+    pen,
+    title,
+)
 from app.gui.map_tools import MeasureTool, RouteDrawTool, pixels_to_metres
 from app.gui.selection import Selection
 from app.gui.time_cursor import TimeCursor, TimeCursorBar
@@ -47,115 +74,14 @@ if TYPE_CHECKING:
 
     from app.core.store import Store
     from app.gui.planning import PlanSet
-
-SEA = QColor("#d6e6f0")
-LAND = QColor("#f3f0e6")
-BORDER = QColor("#8c8271")
-LABEL = QColor("#5a5348")
-PLACE = QColor("#3b3b3b")
-GRATICULE = QColor(90, 110, 130, 90)
-OWN_COLOURS = ("#6d4c41", "#00897b", "#5e35b1", "#c2185b", "#827717")
-
-# Route colours by movement status; later states paint over earlier ones.
-STATUS_STYLE: dict[str, tuple[str, Qt.PenStyle]] = {
-    "cancelled": ("#b0b0b0", Qt.PenStyle.DotLine),
-    "completed": ("#8a8a8a", Qt.PenStyle.SolidLine),
-    "draft": ("#9c7bb5", Qt.PenStyle.DashLine),
-    "submitted": ("#e08a1e", Qt.PenStyle.DashLine),
-    "planned": ("#2463b0", Qt.PenStyle.SolidLine),
-    "under_way": ("#1f9a4a", Qt.PenStyle.SolidLine),
-}
-OTHER_STATUS = ("#555555", Qt.PenStyle.SolidLine)
-CRISIS_HALO = QColor(220, 40, 40, 110)
-SELECTED = "#ffd400"
-CONFLICT = "#d62728"
-VIOLATION = "#ff7f0e"
-CONVOY = "#202020"
-CONVOY_HEAD = "#00b8d4"
-
-# One symbol per critical point kind (pyqtgraph symbol names) and a fill colour.
-KIND_STYLE: dict[str, tuple[str, str]] = {
-    "bridge": ("s", "#3d6fb6"),
-    "road_crossing": ("d", "#c0392b"),
-    "rail_crossing": ("t1", "#8e44ad"),
-    "gauge_transfer": ("x", "#6c3483"),
-    "port": ("h", "#117a8b"),
-    "airfield": ("star", "#d68910"),
-    "garrison": ("p", "#2e7d32"),
-    "staging_area": ("t", "#558b2f"),
-    "rest_point": ("o", "#7f8c8d"),
-}
-OTHER_KIND = ("o", "#333333")
-
-# Drawing order, top first: the layer list starts in this order and may be rearranged.
-LAYERS = ("convoys", "conflicts", "points", "places", "labels", "routes", "graticule",
-          "countries", "scale")
-LAYER_TITLES = {"convoys": "Convoys", "conflicts": "Conflicts and violations",
-                "points": "Critical points", "places": "Place names",
-                "labels": "Nation labels", "routes": "Routes", "graticule": "Graticule",
-                "countries": "Countries", "scale": "Scale bar"}  # fmt: skip
-HIDDEN_AT_START = frozenset({"graticule"})
-# Close-zoom detail: view widths (metres) below which it appears.
-TOWNS_BELOW_M = 450_000
-POINT_LABELS_BELOW_M = 160_000
-MAX_POINT_LABELS = 60
-# Which points keep a label when more are in view than the pool holds: crossings first.
-LABEL_RANK = {"road_crossing": 0, "rail_crossing": 0, "bridge": 1, "port": 2,
-              "gauge_transfer": 2, "airfield": 3, "garrison": 3}  # fmt: skip
-PICK_PX = 9  # how near a click must be to a point or a line to pick it
-SNAP_PX = 14  # how near a waypoint snaps to a point or corridor
+from app.gui.map_edits import MapEdits
+from app.gui.map_own_layers import OwnLayers
+from app.gui.map_tips import MapTips
 
 _MGRS = mgrs.MGRS()
 
 
-def _pen(colour: QColor | str, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
-    pen = QPen(QColor(colour), width, style)
-    pen.setCosmetic(True)  # width in pixels whatever the zoom
-    return pen
-
-
-def _title(text: str) -> str:
-    return text.replace("_", " ").capitalize()
-
-
-class MapViewBox(pg.ViewBox):
-    """Drag pans; Shift+drag draws a rubber band to zoom into."""
-
-    def mouseDragEvent(self, ev: Any, axis: Any = None) -> None:
-        if ev.modifiers() & Qt.KeyboardModifier.ShiftModifier:
-            mode = self.state["mouseMode"]
-            self.state["mouseMode"] = pg.ViewBox.RectMode
-            try:
-                super().mouseDragEvent(ev, axis)
-            finally:
-                self.state["mouseMode"] = mode
-        else:
-            super().mouseDragEvent(ev, axis)
-
-
-class ScaleBar(pg.ScaleBar):
-    """A bar of a round length (1, 2 or 5 x 10^n) about 120 pixels long at any zoom."""
-
-    TARGET_PX = 120
-
-    def __init__(self) -> None:
-        super().__init__(size=100_000, width=6, brush=pg.mkBrush("#333333"),
-                         pen=pg.mkPen("#333333"))  # fmt: skip
-        self.text.setColor(QColor("#222222"))
-
-    def updateBar(self) -> None:
-        view = self.parentItem()
-        if view is None:
-            return
-        per_px = pixels_to_metres(view, 1.0)
-        length = mapdata.nice_length(per_px * self.TARGET_PX)
-        if length and length != self.size:
-            self.size = length
-            self.text.setText(f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m")
-        super().updateBar()
-
-
-class MapView(QWidget):
+class MapView(MapEdits, MapTips, OwnLayers, QWidget):
     """The map of the store's movements and critical points over the shipped boundaries.
 
     `selection` and `time_cursor` are shared with the other views (the main window passes
@@ -225,6 +151,9 @@ class MapView(QWidget):
         self.status.setWordWrap(True)
         self._own_titles: dict[str, str] = {}
         self._load_own_layers()
+        self._hover_at: tuple[float, float] | None = None
+        self._hover = QTimer(self, singleShot=True, interval=350)
+        self._hover.timeout.connect(self._show_route_tip)
         self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
         self.plot.scene().sigMouseClicked.connect(self._clicked)
         self.view_box.sigRangeChanged.connect(self._zoomed)
@@ -298,7 +227,7 @@ class MapView(QWidget):
         # Coasts and borders, without the edges of the box the boundary file was cut to.
         bx, by, bc = base.borders
         borders = QGraphicsPathItem(pg.arrayToQPath(bx, by, connect=bc))
-        borders.setPen(_pen(BORDER, 1.0))
+        borders.setPen(pen(BORDER, 1.0))
         self._add("countries", borders, 0.5)
 
         names = display.nation_names(self.store)
@@ -334,17 +263,17 @@ class MapView(QWidget):
             lon = np.linspace(9.0, 33.0, 120)
             lines.append(mapdata.project(lon, np.full_like(lon, lat)))
         gx, gy, gc = mapdata.joined(lines)
-        self._add("graticule", pg.PlotCurveItem(gx, gy, connect=gc, pen=_pen(GRATICULE, 1.0)))
+        self._add("graticule", pg.PlotCurveItem(gx, gy, connect=gc, pen=pen(GRATICULE, 1.0)))
 
     def _draw_data(self) -> None:
         self.routes = mapdata.routes(self.store)
         self._names = {r.id: r.name for r in self.routes}
         self._route_by_id = {r.id: r for r in self.routes}
-        pens = {status: _pen(colour, 2.2, style) for status, (colour, style)
+        pens = {status: pen(colour, 2.2, style) for status, (colour, style)
                 in STATUS_STYLE.items()}  # fmt: skip
-        self.route_layer = LineLayer(pens, default_pen=_pen(OTHER_STATUS[0], 2.2),
-                                     highlight_pen=_pen(SELECTED, 5.0))  # fmt: skip
-        self.halo_layer = LineLayer({"crisis": _pen(CRISIS_HALO, 8.0)})
+        self.route_layer = LineLayer(pens, default_pen=pen(OTHER_STATUS[0], 2.2),
+                                     highlight_pen=pen(SELECTED, 5.0))  # fmt: skip
+        self.halo_layer = LineLayer({"crisis": pen(CRISIS_HALO, 8.0)})
         self._set_route_lines()
         self._add("routes", self.halo_layer, 0)
         self._add("routes", self.route_layer, 0.5)
@@ -360,7 +289,7 @@ class MapView(QWidget):
             data=list(range(len(pts))))  # fmt: skip
         self._add("points", self.points, 0)
         self.selected_point = pg.ScatterPlotItem(pxMode=True, size=34, symbol="o",
-                                                 brush=None, pen=_pen(SELECTED, 3.0))  # fmt: skip
+                                                 brush=None, pen=pen(SELECTED, 3.0))  # fmt: skip
         self._add("points", self.selected_point, 0.3)
         # Point names (and bridges' load classes) at close zoom: a small pool of labels
         # given to the points in view, so thousands of points cost nothing zoomed out.
@@ -370,16 +299,16 @@ class MapView(QWidget):
         self._kinds = sorted(set(pts.kind), key=lambda k: (k not in KIND_STYLE, k))
 
         self.conflict_marks = pg.ScatterPlotItem(pxMode=True, size=22, symbol="o", brush=None,
-                                                 pen=_pen(CONFLICT, 3.0), hoverable=True,
+                                                 pen=pen(CONFLICT, 3.0), hoverable=True,
                                                  tip=self._mark_tip)  # fmt: skip
         self.violation_marks = pg.ScatterPlotItem(pxMode=True, size=28, symbol="o",
                                                   brush=None, hoverable=True,
-                                                  pen=_pen(VIOLATION, 2.5, Qt.PenStyle.DashLine),
+                                                  pen=pen(VIOLATION, 2.5, Qt.PenStyle.DashLine),
                                                   tip=self._mark_tip)  # fmt: skip
         self._add("conflicts", self.conflict_marks, 0.1)
         self._add("conflicts", self.violation_marks, 0)
         self._marks: dict[int, str] = {}
-        self.convoys = ConvoyLayer(_pen(CONVOY, 5.0), CONVOY_HEAD, 9)
+        self.convoys = ConvoyLayer(pen(CONVOY, 5.0), CONVOY_HEAD, 9)
         self._add("convoys", self.convoys)
 
     def _set_route_lines(self) -> None:
@@ -404,11 +333,11 @@ class MapView(QWidget):
         legend.heading("Critical points")
         for kind in self._kinds:
             symbol, colour = KIND_STYLE.get(kind, OTHER_KIND)
-            legend.add(symbol_icon(symbol, colour), _title(kind))
+            legend.add(symbol_icon(symbol, colour), title(kind))
         legend.heading("Routes by status")
         for status in self._statuses:
             colour, style = STATUS_STYLE.get(status, OTHER_STATUS)
-            legend.add(line_icon(colour, 2.2, style), _title(status))
+            legend.add(line_icon(colour, 2.2, style), title(status))
         legend.add(line_icon(CRISIS_HALO, 7.0), "Crisis priority (halo)")
         legend.add(line_icon(SELECTED, 4.0), "Selected")
         legend.heading("On the road and in trouble")
@@ -440,75 +369,6 @@ class MapView(QWidget):
                     item.setZValue(1000)
                 else:
                     item.setZValue(rank * 10 + self._sub_z.get(id(item), 0.0))
-
-    # Own layers ------------------------------------------------------------------------
-
-    def _load_own_layers(self) -> None:
-        """Draw every layer of the user's layer library (a damaged one is named, skipped)."""
-        try:
-            infos = geolayers.list_layers(self.layers_dir)
-        except geolayers.LayerError as exc:
-            self.status.setText(f"Own layers not shown: {exc}")
-            return
-        for info in infos:
-            try:
-                self._draw_own_layer(geolayers.load(self.layers_dir, info.id))
-            except geolayers.LayerError:
-                continue
-
-    def _draw_own_layer(self, layer: Any) -> None:
-        key = f"own:{layer.info.id}"
-        if key in self.layers:
-            return
-        self.layers[key] = []
-        colour = OWN_COLOURS[len(self._own_titles) % len(OWN_COLOURS)]
-        if len(layer.x):
-            self._add(key, pg.PlotCurveItem(layer.x, layer.y, connect=layer.connect,
-                                            pen=_pen(colour, 1.6)))  # fmt: skip
-        if len(layer.point_x):
-            names = [layer.names[i] for i in layer.point_feature]
-            self._add(key, pg.ScatterPlotItem(
-                x=layer.point_x, y=layer.point_y, size=7, symbol="o", brush=pg.mkBrush(colour),
-                pen=pg.mkPen("#ffffff", width=1), hoverable=True, data=names,
-                tip=lambda x, y, data: f"{data}\n{layer.info.name}"), 0.1)  # fmt: skip
-        title = f"{layer.info.name} ({layer.info.kinds})"
-        self._own_titles[key] = title
-        # Own layers start above the base map, under the routes.
-        row = self.layer_order().index("routes") + 1
-        entry = QListWidgetItem(title)
-        entry.setData(Qt.ItemDataRole.UserRole, key)
-        entry.setToolTip(f"Imported from {layer.info.source} on {layer.info.imported_at}")
-        entry.setFlags(entry.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-        entry.setFlags(entry.flags() & ~Qt.ItemFlag.ItemIsDropEnabled)
-        entry.setCheckState(Qt.CheckState.Checked if layer.info.visible
-                            else Qt.CheckState.Unchecked)  # fmt: skip
-        self.layer_list.blockSignals(True)
-        self.layer_list.insertItem(row, entry)
-        self.layer_list.blockSignals(False)
-        for item in self.layers[key]:
-            item.setVisible(layer.info.visible)
-        self._restack()
-
-    def choose_layer_file(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Import map layer", str(Path.home()),
-            "Geodata (*.geojson *.json *.gpkg);;All files (*)")  # fmt: skip
-        if path:
-            self.import_layer(Path(path))
-
-    def import_layer(self, path: Path) -> list[str]:
-        """Import a GeoJSON or GeoPackage file into the layer library and draw it."""
-        try:
-            infos = geolayers.import_file(path, self.layers_dir)
-        except (geolayers.LayerError, OSError) as exc:
-            QMessageBox.warning(self, "Layer not imported", str(exc))
-            return []
-        for info in infos:
-            self._draw_own_layer(geolayers.load(self.layers_dir, info.id))
-        self.status.setText("Imported " + ", ".join(f"{i.name} ({i.kinds})" for i in infos))
-        return [f"own:{i.id}" for i in infos]
 
     # Plans and time ------------------------------------------------------------------
 
@@ -650,6 +510,8 @@ class MapView(QWidget):
         self.undo_action = act("Undo", "Ctrl+Z", "Undo the map's last edit", self.undo_last)
         act("Cancel", "Esc", "End the tool", self._escape)
         act("Remove last", "Backspace", "Remove the last point", self._remove_last)
+        act("Start afresh", "Delete", "Remove every waypoint of the route drawn",
+            self._clear_waypoints)
         act("Save route", "Return", "Save the drawn route", self.finish_route)
         act("Save route", "Enter", "Save the drawn route", self.finish_route)
 
@@ -755,242 +617,5 @@ class MapView(QWidget):
             return
         point = self.view_box.mapSceneToView(pos)
         self.readout.setText(self.position_text(point.x(), point.y()))
-
-    # Tools -----------------------------------------------------------------------------
-
-    def set_tool(self, name: str) -> None:
-        """select | measure | draw (the selected movement's route) | incident."""
-        self._end_tool()
-        if name == "measure":
-            self._tool = MeasureTool(self.plot)
-            self.status.setText(self._tool.text())
-        elif name == "draw":
-            ids = list(self.selection.movements)
-            if len(ids) != 1:
-                self.status.setText("Select one movement to draw its route.")
-                self.select_action.setChecked(True)
-                return
-            if self._drawing is None:
-                from app.core.route_edit import RouteDrawing
-
-                self._drawing = RouteDrawing(self.store)
-            self._tool = RouteDrawTool(self.plot, self._drawing, ids[0],
-                                       self._names.get(ids[0], "the movement"))  # fmt: skip
-            self.status.setText(self._tool.text())
-        elif name == "incident":
-            self.status.setText("Incident: click the critical point that is closed.")
-        else:
-            self.status.setText("")
-        action = {"measure": self.measure_action, "draw": self.draw_action,
-                  "incident": self.incident_action}.get(name, self.select_action)  # fmt: skip
-        action.setChecked(True)
-        self._mode = name
-
-    def _end_tool(self) -> None:
-        if self._tool is not None:
-            self._tool.remove(self.plot)
-            self._tool = None
-        self._mode = "select"
-
-    def _escape(self) -> None:
-        self._end_tool()
-        self.set_tool("select")
-
-    def _remove_last(self) -> None:
-        if self._tool is not None:
-            self._tool.remove_last()
-            self.status.setText(self._tool.text())
-
-    @property
-    def tool(self) -> MeasureTool | RouteDrawTool | None:
-        return self._tool
-
-    def click_at(self, x: float, y: float, modifiers: Qt.KeyboardModifier =
-                 Qt.KeyboardModifier.NoModifier, double: bool = False) -> None:  # fmt: skip
-        """What a click at map position (x, y) does in the current tool."""
-        lon, lat = (float(v) for v in mapdata.unproject(x, y))
-        if isinstance(self._tool, MeasureTool):
-            self._tool.add(lon, lat)
-            self.status.setText(self._tool.text())
-        elif isinstance(self._tool, RouteDrawTool):
-            if not double:
-                self._tool.add(lon, lat, pixels_to_metres(self.view_box, SNAP_PX))
-                self.status.setText(self._tool.text())
-            else:
-                self.finish_route()
-        elif getattr(self, "_mode", "select") == "incident":
-            point = self._point_near(x, y)
-            if point is None:
-                self.status.setText("Incident: no critical point there; click on one.")
-            else:
-                self.record_incident(point)
-        else:
-            self._select_at(x, y, bool(modifiers & Qt.KeyboardModifier.ControlModifier))
-
-    def _clicked(self, event: Any) -> None:
-        if event.button() != Qt.MouseButton.LeftButton:
-            return
-        pos = event.scenePos()
-        if not self.view_box.sceneBoundingRect().contains(pos):
-            return
-        point = self.view_box.mapSceneToView(pos)
-        self.click_at(point.x(), point.y(), event.modifiers(), event.double())
-
-    def _point_near(self, x: float, y: float) -> str | None:
-        pts = self.point_data
-        if not len(pts):
-            return None
-        d = np.hypot(pts.x - x, pts.y - y)
-        i = int(np.argmin(d))
-        return pts.ids[i] if d[i] <= pixels_to_metres(self.view_box, PICK_PX) else None
-
-    def _select_at(self, x: float, y: float, add: bool) -> None:
-        point = self._point_near(x, y)
-        if point is not None and self._checked("points"):
-            self.selection.set_point(point, source=self)
-            return
-        found = self.route_layer.feature_at(x, y, pixels_to_metres(self.view_box, PICK_PX)) \
-            if self._checked("routes") else None  # fmt: skip
-        current = set(self.selection.movements)
-        if found is None:
-            chosen: set[str] = current if add else set()
-            if not add:
-                self.selection.set_point(None, source=self)
-        elif add:
-            chosen = current ^ {found}
-        else:
-            chosen = {found}
-        self.selection.set_movements(frozenset(chosen), source=self)
-
-    def finish_route(self) -> None:
-        """Save the drawn route as one undoable command, then re-plan."""
-        tool = self._tool
-        if not isinstance(tool, RouteDrawTool):
-            return
-        if len(tool.route) < 2:
-            self.status.setText("A route needs at least two waypoints.")
-            return
-        route = tool.route
-        try:
-            self.undo.run(f"Redraw route of {tool.name}",
-                          lambda w: w.update("movements", tool.movement_id, {"route": route}))
-        except ValidationError as exc:
-            QMessageBox.warning(self, "Route not saved", exc.message)
-            return
-        self._escape()
-        self.status.setText(f"Route of {tool.name} saved (Ctrl+Z undoes it).")
-        self._after_edit()
-
-    def record_incident(self, point_id: str) -> None:
-        """Ask for the closure of `point_id` and record it as one undoable command."""
-        from app.gui.incident_dialog import IncidentDialog
-
-        record = self._point_records[point_id]
-        dialog = IncidentDialog(record, self.time_cursor.time, self)
-        if not dialog.exec():
-            return
-        self.close_point(point_id, *dialog.values())
-
-    def close_point(self, point_id: str, start: datetime, until: datetime | None,
-                    details: str) -> str | None:  # fmt: skip
-        """Record a closure of the point; returns the event id, None when refused."""
-        from app.core.planning import incidents
-
-        name = self._point_records[point_id]["name"]
-        try:
-            event_id = self.undo.run(
-                f"Close {name}",
-                lambda w: incidents.close_point(self.store, point_id, start, until, details,
-                                                writer=w))
-        except (ValidationError, ValueError) as exc:
-            QMessageBox.warning(self, "Incident not recorded",
-                                getattr(exc, "message", None) or str(exc))  # fmt: skip
-            return None
-        when = timefmt.short(start)
-        until_text = f" until {timefmt.short(until)}" if until else " until further notice"
-        self.status.setText(f"{name} closed from {when}{until_text}; the movements crossing it "
-                            "are re-planned (Ctrl+Z undoes it).")
-        self._after_edit()
-        return event_id
-
-    def _after_edit(self) -> None:
-        self.reload()
-        if self.plans_itself and self.plans is not None:
-            self.plan_now()
-        self.edited.emit()
-
-    def undo_last(self) -> None:
-        try:
-            outcome = self.undo.undo()
-        except UndoError as exc:
-            self.status.setText(str(exc))
-            return
-        kept = f" ({', '.join(outcome.kept)} changed since: kept)" if outcome.kept else ""
-        self.status.setText(f"Undone: {outcome.command.label}{kept}.")
-        self._after_edit()
-
-    def reload(self) -> None:
-        """Re-read the routes after an edit (the points are reference data)."""
-        self.routes = mapdata.routes(self.store)
-        self._names = {r.id: r.name for r in self.routes}
-        self._route_by_id = {r.id: r for r in self.routes}
-        self._set_route_lines()
-        self.route_layer.set_selected(set(self.selection.movements))
-
-    # Tooltips --------------------------------------------------------------------------
-
-    def point_tip(self, index: int) -> str:
-        """Name, kind, position (MGRS and lat/lon), limits, capacity and next passages."""
-        pid = self.point_data.ids[index]
-        rec = self._point_records.get(pid, {})
-        lines = [rec.get("name") or "", _title(rec.get("kind") or "")]
-        x, y = self.point_data.x[index], self.point_data.y[index]
-        lines.append(self.position_text(x, y).replace("    ", "\n"))
-        limits = []
-        if rec.get("mlc_tracked") is not None:
-            limits.append(f"MLC {display.number(rec['mlc_tracked'])} tracked")
-        if rec.get("mlc_wheeled") is not None:
-            limits.append(f"MLC {display.number(rec['mlc_wheeled'])} wheeled")
-        if limits:
-            lines.append(", ".join(limits))
-        if rec.get("capacity_per_hour"):
-            lines.append(f"Capacity {rec['capacity_per_hour']} vehicles an hour")
-        lines += self._next_passages(pid)
-        return "\n".join(line for line in lines if line)
-
-    def _next_passages(self, point_id: str, limit: int = 3) -> list[str]:
-        if self.plans is None:
-            return []
-        now = self.time_cursor.time
-        coming = sorted((row.head_arrive, plan.movement_id, row.serial)
-                        for plan in self.plans.plans.values() for row in plan.forecast.rows
-                        if row.point_id == point_id and (now is None or row.tail_clear >= now)
-                        and self._status(plan.movement_id) != "cancelled")  # fmt: skip
-        if not coming:
-            return ["No passage planned from the time shown"]
-        out = ["Next passages:"]
-        for at, mid, serial in coming[:limit]:
-            out.append(f"  {timefmt.short(at)}  {self._names.get(mid, mid)} (serial {serial})")
-        if len(coming) > limit:
-            out.append(f"  and {len(coming) - limit} more")
-        return out
-
-    def _tip(self, x: float, y: float, data: int) -> str:
-        return self.point_tip(int(data))
-
-    def _mark_tip(self, x: float, y: float, data: int) -> str:
-        pid = self.point_data.ids[int(data)]
-        lines = [self._point_records.get(pid, {}).get("name", "")]
-        if self.plans is not None:
-            for c in self.plans.conflicts:
-                if c.point_id == pid:
-                    who = ", ".join(self._names.get(m, m) for m in c.movements)
-                    lines.append(f"Conflict ({c.reason}) {timefmt.short(c.start)}–"
-                                 f"{timefmt.short(c.end)}: {who}")
-            for plan in self.plans.plans.values():
-                for v in plan.violations:
-                    if v.point_id == pid:
-                        lines.append(f"{self._names.get(plan.movement_id, '')}: {v.rule} "
-                                     f"({v.vehicle_type})")
-        return "\n".join(lines)
-
+        self._hover_at = (point.x(), point.y())
+        self._hover.start()  # a route's tooltip once the pointer rests

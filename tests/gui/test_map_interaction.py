@@ -148,6 +148,22 @@ def test_the_tooltip_of_a_bridge_names_limits_position_and_next_passages(
     assert "Stryker troop" not in tip  # passed on the 9th, before the time shown
 
 
+def test_the_tooltip_of_a_route_names_its_movement(planned_view: MapView,
+                                                   copy_store: Store) -> None:
+    view = planned_view
+    other = _movement(copy_store, "Lithuanian battalion to Klaipėda")
+    route = view._route_by_id[other["id"]]
+    mid = len(route.x) // 2  # west of Kaunas, where no other route runs
+    x, y = (route.x[mid] + route.x[mid + 1]) / 2, (route.y[mid] + route.y[mid + 1]) / 2
+    view.view_box.setRange(xRange=(x - 20_000, x + 20_000), yRange=(y - 20_000, y + 20_000),
+                           padding=0)
+    tip = view.route_tip(x, y)
+    assert tip.startswith("Lithuanian battalion to Klaipėda\nPlanned, exercise priority")
+    assert " km, " in tip
+    sea_x, sea_y = (float(v) for v in mapdata.project(19.8, 57.5))
+    assert view.route_tip(sea_x, sea_y) == ""
+
+
 def test_an_incident_at_a_bridge_replans_the_movements_that_cross_it(
         planned_view: MapView, copy_store: Store) -> None:  # fmt: skip
     view = planned_view
@@ -196,6 +212,11 @@ def test_drawing_a_route_snaps_saves_and_undoes(planned_view: MapView,
     assert view.draw_action.isEnabled()
     view.zoom_to_baltic()
     view.set_tool("draw")
+    # The tool starts from the movement's route: its ends and the points it passes.
+    passed = [p.point.id for p in view.plans.plans[medical["id"]].route.points]
+    assert [w.point_id for w in view.tool.waypoints if w.point_id] == passed
+    view._clear_waypoints()
+    assert view.tool.waypoints == []
     start = _point(copy_store, "Rukla")
     end = _point(copy_store, "Saločiai")
     for p in (start, end):
@@ -213,6 +234,31 @@ def test_drawing_a_route_snaps_saves_and_undoes(planned_view: MapView,
     assert copy_store.get("movements", medical["id"])["route"] == medical["route"]
 
 
+def test_a_click_on_the_drawn_line_adds_a_via_point_between_its_neighbours(
+        planned_view: MapView, copy_store: Store) -> None:  # fmt: skip
+    view = planned_view
+    medical = _movement(copy_store, "Medical company to Riga")
+    view.selection.set_movements({medical["id"]})
+    view.set_tool("draw")
+    tool = view.tool
+    before = list(tool.waypoints)
+    assert len(before) >= 3
+    # Half-way along the drawn line's longest leg (away from every point on it).
+    xs, ys = mapdata.project([p[0] for p in tool.route], [p[1] for p in tool.route])
+    k = int(np.argmax(np.hypot(np.diff(xs), np.diff(ys))))
+    x, y = float(xs[k] + xs[k + 1]) / 2, float(ys[k] + ys[k + 1]) / 2
+    view.view_box.setRange(xRange=(x - 30_000, x + 30_000), yRange=(y - 30_000, y + 30_000),
+                           padding=0)
+    view.click_at(x, y)
+    assert len(tool.waypoints) == len(before) + 1
+    added = next(i for i, w in enumerate(tool.waypoints) if w not in before)
+    assert 0 < added < len(tool.waypoints) - 1  # a via point, not a new end
+    # Far from the line, a click extends the route at its end.
+    sx, sy = (float(v) for v in mapdata.project(27.0, 57.5))
+    view.click_at(sx, sy)
+    assert tool.waypoints[-1].lon == pytest.approx(27.0, abs=0.2)
+
+
 def test_a_route_across_the_sea_is_refused_with_its_reason(
         planned_view: MapView, copy_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     from PySide6.QtWidgets import QMessageBox
@@ -223,6 +269,7 @@ def test_a_route_across_the_sea_is_refused_with_its_reason(
     medical = _movement(copy_store, "Medical company to Riga")
     view.selection.set_movements({medical["id"]})
     view.set_tool("draw")
+    view._clear_waypoints()
     for lon, lat in ((21.2, 55.7), (18.5, 57.6)):  # Klaipėda to Gotland, a road movement
         x, y = (float(v) for v in mapdata.project(lon, lat))
         view.click_at(x, y)
@@ -303,3 +350,26 @@ def test_the_console_shows_the_map_with_its_time_bar_and_plan(copy_store: Store,
     window.show_movements()
     assert not window.time_bar.isVisible()
     window.close()
+
+
+def test_the_incident_dialog_refuses_a_reopening_before_the_closure(copy_store: Store,
+                                                                    qtbot: QtBot) -> None:
+    from PySide6.QtCore import QDateTime, QTimeZone
+
+    from app.gui.incident_dialog import IncidentDialog
+
+    bridge = _point(copy_store, "Šešupė")
+    at = datetime(2026, 6, 10, 6, 0, tzinfo=UTC)
+    dialog = IncidentDialog(bridge, at)
+    qtbot.addWidget(dialog)
+    start, until, _ = dialog.values()
+    assert (start, until) == (at, at + timedelta(hours=6))
+    dialog.until.setDateTime(QDateTime.fromSecsSinceEpoch(int((at - timedelta(hours=1))
+                                                              .timestamp()), QTimeZone.utc()))
+    dialog._accept()
+    assert dialog.result() == 0 and "reopen after it closes" in dialog.problem.text()
+    dialog.has_end.setChecked(False)
+    dialog.details.setText("  pier scour  ")
+    dialog._accept()
+    assert dialog.result() == 1
+    assert dialog.values() == (at, None, "pier scour")
