@@ -1,5 +1,9 @@
 """Map frame times: 5,000 routes and 2,000 points, and a time-cursor step over 5,000 convoys.
 
+"progressive" rows are the console's way after a zoom comes to rest: the last image shown
+scaled while the lines are stroked afresh a slice per event-loop turn; the longest frame of
+that, and the time until every line is in.
+
 A 1600x1000 pyqtgraph PlotWidget renders offscreen (`grab()`: every item's paint, as a
 screen frame). Routes are synthetic road-like lines (20-60 vertices, 2-8 km apart, the
 heading wandering a little at each vertex) over the Baltic region in LAEA metres; points
@@ -208,6 +212,31 @@ def frames(m: Map, box: tuple[float, float, float, float], repeat: int,
     return out
 
 
+def progressive(m: Map, layer: Any, box: tuple[float, float, float, float],
+                repeat: int) -> tuple[float, float, float]:  # fmt: skip
+    """A zoom at rest with the lines stroked progressively: the median of each zoom's longest
+    frame, the median frame, and the median time until every line is stroked afresh."""
+    layer.progressive, settle, layer.settle_ms = True, layer.settle_ms, 0
+    m.look(box)
+    m.frame()
+    longest, every, whole = [], [], []
+    for i in range(repeat):
+        begin = time.perf_counter()
+        m.move(0.0, 1.02 if i % 2 else 1 / 1.02)
+        m.frame()
+        frames = [time.perf_counter() - begin]
+        while layer.stroking:
+            start = time.perf_counter()
+            QApplication.processEvents()  # one slice of the stroke
+            m.frame()
+            frames.append(time.perf_counter() - start)
+        whole.append(time.perf_counter() - begin)
+        longest.append(max(frames))
+        every += frames
+    layer.progressive, layer.settle_ms = False, settle
+    return median_ms(longest), median_ms(every), median_ms(whole)
+
+
 def steps(m: Map, move, repeat: int) -> float:
     """Median ms of a time-cursor step: positions, the convoy update and a frame."""
     samples = []
@@ -245,6 +274,8 @@ def run(repeat: int = 15) -> tuple[str, dict[str, float]]:
     for name, box in (("region", REGION), ("close", CLOSE)):
         for k, v in frames(m, box, repeat, layer).items():
             data[f"batched_{name}_{k}"] = v
+        (data[f"batched_{name}_progressive_longest"], data[f"batched_{name}_progressive_frame"],
+         data[f"batched_{name}_progressive_whole"]) = progressive(m, layer, box, repeat)
     convoys = ConvoyLayer()
     convoys.setZValue(30)
     m.widget.addItem(convoys)
@@ -301,6 +332,13 @@ def run(repeat: int = 15) -> tuple[str, dict[str, float]]:
                          ms(f"items_{name}_{kind}"),
                          ratio(f"items_{name}_{kind}", f"batched_{name}_{kind}"),
                          target if kind != "first" else ""))  # fmt: skip
+        key = f"batched_{name}_progressive"
+        rows.append((f"{name} view, zoom, progressive: longest frame", ms(f"{key}_longest"),
+                     ms(f"items_{name}_zoom"), ratio(f"items_{name}_zoom", f"{key}_longest"),
+                     target))  # fmt: skip
+        rows.append((f"{name} view, zoom, progressive: all lines in", ms(f"{key}_whole"),
+                     ms(f"items_{name}_zoom"), ratio(f"items_{name}_zoom", f"{key}_whole"),
+                     ""))  # fmt: skip
     rows.append(("time-cursor step, 5,000 convoys", ms("batched_step"), ms("items_step"),
                  ratio("items_step", "batched_step"), target))
     text = table(f"Map frames, {SIZE[0]}x{SIZE[1]} offscreen: {ROUTES:,} routes ({vertices:,} "

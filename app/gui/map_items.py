@@ -18,6 +18,7 @@ re-stroke the routes.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -36,6 +37,8 @@ MIN_TOLERANCE = 1.0  # data units; finer levels draw the lines as given
 CACHE_MARGIN = 0.25  # of the view's size, each side: pans of a quarter view repaint nothing
 SETTLE_MS = 150  # a zoom shows the last image scaled until it rests this long
 MAX_STRETCH = 2.0  # ... unless that image would be scaled more than this: it is too coarse
+PROGRESSIVE_SLICE = 4_000  # segments stroked at a time (a few ms on a software renderer)
+PROGRESSIVE_BUDGET_S = 0.007  # stroking per event-loop turn, leaving room for the frame
 
 
 def cosmetic_pen(colour: QColor | str, width: float,
@@ -133,10 +136,20 @@ class LineLayer(_BoxedLayer):
     def __init__(self, pens: Mapping[Hashable, QPen] | None = None,
                  default_pen: QPen | None = None, highlight_pen: QPen | None = None,
                  lod_px: float = LOD_PX, cache: bool = True, settle_ms: int = SETTLE_MS,
+                 progressive: bool = False,
                  parent: Any = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.settle_ms = settle_ms  # 0: stroke every zoom frame afresh
         self._settled = False
+        # Progressive strokes: a fresh image is stroked a slice per event-loop turn while
+        # the last one is shown scaled, so no frame waits for a dense region to be stroked.
+        self.progressive = progressive
+        self._job: _Job | None = None
+        self._stale: _Cached | None = None  # the last image, shown while a job runs
+        self._step = QTimer(self)
+        self._step.setSingleShot(True)
+        self._step.setInterval(0)
+        self._step.timeout.connect(self._advance)
         self._settle = QTimer(self)
         self._settle.setSingleShot(True)
         self._settle.timeout.connect(self._settle_now)
@@ -155,7 +168,9 @@ class LineLayer(_BoxedLayer):
         self._style_pens: list[QPen] = []
         self._selected = np.empty(0, dtype=bool)
         self._levels: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
-        self._paths: tuple[Any, list[tuple[QPen, PrimitiveArray]]] | None = None
+        self._spacing = 0.0  # median distance between a line's consecutive vertices
+        self._seg_cache: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._paths: tuple[Any, list[tuple[QPen, np.ndarray]]] | None = None
         self._image: _Cached | None = None
         self.renders = 0  # times the lines were stroked (not repainted from the image)
         self.stroked = 0  # segments stroked by the last render (selection included)
@@ -194,6 +209,12 @@ class LineLayer(_BoxedLayer):
         self._style = np.fromiter((index[s] for s in styles), dtype=np.int64, count=n)
         self._selected = np.zeros(n, dtype=bool)
         self._levels = {0: (self._x, self._y, self._first, self._count)}
+        self._seg_cache = {}
+        step = np.hypot(np.diff(self._x), np.diff(self._y))
+        inner = np.ones(len(step), dtype=bool)
+        inner[(self._first + self._count - 1)[(self._count > 0) & (self._first + self._count
+                                                                    - 1 < len(step))]] = False
+        self._spacing = float(np.median(step[inner])) if inner.any() else 0.0
         box = None
         if has.any():
             box = (float(np.nanmin(self._bbox[:, 0])), float(np.nanmin(self._bbox[:, 1])),
@@ -216,6 +237,8 @@ class LineLayer(_BoxedLayer):
     def _changed(self) -> None:
         self._version += 1
         self._paths = None
+        if self._image is not None:
+            self._stale = self._image
         self._image = None
         self.update()
 
@@ -223,7 +246,9 @@ class LineLayer(_BoxedLayer):
     def _level(self, px: float) -> int:
         """The coarsest cached tolerance (a power of two, data units) within `lod_px`."""
         tolerance = px * self.lod_px
-        if tolerance < MIN_TOLERANCE or len(self._x) == 0:
+        # Finer than the lines' own vertex spacing, simplifying removes next to nothing: the
+        # lines are drawn as given (and a close view pays no simplification of every line).
+        if tolerance < max(MIN_TOLERANCE, self._spacing / 8) or len(self._x) == 0:
             return 0
         return math.floor(math.log2(tolerance)) + 1  # level L: tolerance 2 ** (L - 1)
 
@@ -298,15 +323,15 @@ class LineLayer(_BoxedLayer):
             # Mid-zoom: the last image scaled to the new view now, the lines stroked afresh
             # once the zoom has rested for `settle_ms` (or has gone too far for the image).
             assert cached is not None
-            old = QTransform(*cached.scale, 0.0, 0.0).inverted()[0]
-            at = t.map(cached.origin)
-            painter.save()
-            painter.setTransform(old * QTransform(*scale, at.x(), at.y()))
-            painter.drawImage(0, 0, cached.image)
-            painter.restore()
+            _draw_cached(painter, cached, scale)
             self._settle.start(self.settle_ms)
             return
         if not fresh or not cached.covers(view) or not all(map(_close, cached.scale, scale)):
+            shown = cached or self._stale
+            if self.progressive and shown is not None:
+                self._progress(painter, view, px, scale)
+                _draw_cached(painter, shown, scale)
+                return
             cached = self._image = self._render(painter, view, px)
             self._settled = False
         assert cached is not None
@@ -320,9 +345,10 @@ class LineLayer(_BoxedLayer):
         self._settled = True
         self.update()
 
-    def _render(self, painter: QPainter, view: tuple[float, float, float, float],
-                px: float) -> _Cached:  # fmt: skip
-        """Paint the view and a margin round it into an image (pans reuse it)."""
+    def _target(self, painter: QPainter, view: tuple[float, float, float, float],
+                ) -> tuple[QImage, QTransform, QPointF, tuple[float, float, float, float]]:
+        """An image of the view and a margin round it (pans reuse it), the transform that
+        paints into it, the data point at its top-left pixel, and the extent it covers."""
         t = painter.transform()
         mx, my = (view[2] - view[0]) * CACHE_MARGIN, (view[3] - view[1]) * CACHE_MARGIN
         extent = (view[0] - mx, view[1] - my, view[2] + mx, view[3] + my)
@@ -336,22 +362,81 @@ class LineLayer(_BoxedLayer):
                        QImage.Format.Format_ARGB32_Premultiplied)  # fmt: skip
         image.setDevicePixelRatio(ratio)
         image.fill(0)
+        origin = t.inverted()[0].map(QPointF(left, top))
+        return image, t * QTransform.fromTranslate(-left, -top), origin, extent
+
+    def _render(self, painter: QPainter, view: tuple[float, float, float, float],
+                px: float) -> _Cached:  # fmt: skip
+        """Paint the view and a margin round it into an image, at once."""
+        image, into, origin, extent = self._target(painter, view)
         inner = QPainter(image)
         inner.setRenderHints(painter.renderHints())
-        inner.setTransform(t * QTransform.fromTranslate(-left, -top))
+        inner.setTransform(into)
         self._draw(inner, extent, px)
         inner.end()
-        origin = t.inverted()[0].map(QPointF(left, top))
+        t = painter.transform()
         return _Cached(image, origin, (t.m11(), t.m12(), t.m21(), t.m22()), self._version,
                        extent)  # fmt: skip
 
-    def _draw(self, painter: QPainter, view: tuple[float, float, float, float],
-              px: float) -> None:  # fmt: skip
+    def _progress(self, painter: QPainter, view: tuple[float, float, float, float],
+                  px: float, scale: tuple[float, float, float, float]) -> None:  # fmt: skip
+        """Start (or keep running) the job that strokes the image this view needs."""
+        job = self._job
+        if job is not None and job.version == self._version and job.covers(view) \
+                and all(map(_close, job.scale, scale)):  # fmt: skip
+            return
+        image, into, origin, extent = self._target(painter, view)
+        # The segments are gathered in the job's first turn, not in this frame; each turn
+        # opens its own painter on the image, so none is left open between turns.
+        self._job = _Job(image, (into, painter.renderHints()), origin, scale, self._version,
+                         extent, None, px)  # fmt: skip
+        self._step.start()
+
+    def _advance(self) -> None:
+        """Stroke slices for about one frame's budget; when all are done, show the image."""
+        job = self._job
+        if job is None:
+            return
+        if job.slices is None:
+            batches = self._batches(job.extent, job.px)
+            job.slices = [(pen, lines[i:i + PROGRESSIVE_SLICE]) for pen, lines in batches
+                          for i in range(0, len(lines), PROGRESSIVE_SLICE)]  # fmt: skip
+            self._step.start()
+            return
+        deadline = time.perf_counter() + PROGRESSIVE_BUDGET_S
+        into, hints = job.setup
+        inner = QPainter(job.image)
+        inner.setRenderHints(hints)
+        inner.setTransform(into)
+        while job.slices:  # at least one slice a turn, however short the budget
+            pen, lines = job.slices.pop(0)
+            inner.setPen(pen)
+            inner.drawLines(*_segments(*lines.T).drawargs())
+            if time.perf_counter() >= deadline:
+                break
+        inner.end()
+        if job.slices:
+            self._step.start()
+            return
+        self._job = None
+        self._image = _Cached(job.image, job.origin, job.scale, job.version, job.extent)
+        self._stale = None
+        self._settled = False
+        self.renders += 1
+        self.update()
+
+    @property
+    def stroking(self) -> bool:
+        """Whether a progressive stroke is under way (the view shows the last image)."""
+        return self._job is not None
+
+    def _batches(self, view: tuple[float, float, float, float],
+                 px: float) -> list[tuple[QPen, np.ndarray]]:  # fmt: skip
+        """The segments to stroke for `view`, a (n, 4) array per pen (cached per view)."""
         pad = self._pad_px * px
         view = (view[0] - pad, view[1] - pad, view[2] + pad, view[3] + pad)
         visible = self.in_rect(*view)
         self.painted, self.painted_ids = len(visible), self.ids[visible]
-        self.renders += 1
         level = self._level(px)
         inside = self._box is not None and view[0] <= self._box[0] and view[1] <= self._box[1] \
             and view[2] >= self._box[2] and view[3] >= self._box[3]  # fmt: skip
@@ -359,39 +444,61 @@ class LineLayer(_BoxedLayer):
         if self._paths is None or self._paths[0] != key:
             self._paths = (key, self._make_batches(level, visible, None if inside else view))
         self.stroked = sum(len(lines) for _, lines in self._paths[1])
-        for pen, lines in self._paths[1]:
+        return self._paths[1]
+
+    def _draw(self, painter: QPainter, view: tuple[float, float, float, float],
+              px: float) -> None:  # fmt: skip
+        self.renders += 1
+        for pen, lines in self._batches(view, px):
             painter.setPen(pen)
-            painter.drawLines(*lines.drawargs())
+            painter.drawLines(*_segments(*lines.T).drawargs())
 
     def _make_batches(self, level: int, visible: np.ndarray,
                       clip: tuple[float, float, float, float] | None,
-                      ) -> list[tuple[QPen, PrimitiveArray]]:  # fmt: skip
-        """The segments of the visible features, a batch per style (and one of the
-        selection); with `clip`, only the segments that meet it (a route crossing a close
-        view is not stroked end to end)."""
-        x, y, first, count = self._geometry(level)
-        index = _ranges(first[visible], count[visible])
-        owner = np.repeat(visible, count[visible])
-        drawn = np.ones(len(index), dtype=bool)  # a segment from this vertex to the next
-        drawn[np.cumsum(count[visible][count[visible] > 0]) - 1] = False
-        start = np.flatnonzero(drawn)
-        a, b = index[start], index[start + 1]
+                      ) -> list[tuple[QPen, np.ndarray]]:  # fmt: skip
+        """The segments (x0, y0, x1, y1 rows) of the visible features, a batch per style
+        (and one of the selection); with `clip`, only the segments that meet it (a route
+        crossing a close view is not stroked end to end)."""
+        seg, owner, bounds = self._segments_of(level)
+        keep = np.zeros(len(self._count), dtype=bool)
+        keep[visible] = True
+        mask = keep[owner]
         if clip is not None:
-            meets = (np.maximum(x[a], x[b]) >= clip[0]) & (np.minimum(x[a], x[b]) <= clip[2]) \
-                & (np.maximum(y[a], y[b]) >= clip[1]) & (np.minimum(y[a], y[b]) <= clip[3])
-            start, a, b = start[meets], a[meets], b[meets]
-        owner = owner[start]
-        style = self._style[owner]
+            x0, y0, x1, y1 = seg.T
+            mask &= (np.maximum(x0, x1) >= clip[0]) & (np.minimum(x0, x1) <= clip[2]) \
+                & (np.maximum(y0, y1) >= clip[1]) & (np.minimum(y0, y1) <= clip[3])
         batches = []
+        # Segments are stored grouped by style: each batch is one slice, masked.
         for s, pen in enumerate(self._style_pens):
-            mine = style == s
-            if mine.any():
-                batches.append((pen, _segments(x[a[mine]], y[a[mine]], x[b[mine]], y[b[mine]])))
-        chosen = self._selected[owner]
-        if chosen.any():
-            batches.append((self.highlight_pen, _segments(x[a[chosen]], y[a[chosen]],
-                                                          x[b[chosen]], y[b[chosen]])))
+            lo, hi = bounds[s], bounds[s + 1]
+            if hi > lo:
+                part = seg[lo:hi][mask[lo:hi]]
+                if len(part):
+                    batches.append((pen, part))
+        if self._selected.any():
+            chosen = mask & self._selected[owner]
+            if chosen.any():
+                batches.append((self.highlight_pen, seg[chosen]))
         return batches
+
+    def _segments_of(self, level: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every segment of a level of detail as (x0, y0, x1, y1) rows, grouped by style,
+        the feature each belongs to and where each style's group starts; made once per
+        level, so a view only masks them."""
+        if level not in self._seg_cache:
+            x, y, first, count = self._geometry(level)
+            has = np.flatnonzero(count > 0)
+            index = _ranges(first[has], count[has])
+            owner = np.repeat(has, count[has])
+            drawn = np.ones(len(index), dtype=bool)  # a segment from this vertex to the next
+            drawn[np.cumsum(count[has]) - 1] = False
+            start = np.flatnonzero(drawn)
+            owner = owner[start]
+            order = np.argsort(self._style[owner], kind="stable")
+            a, b, owner = index[start][order], index[start + 1][order], owner[order]
+            bounds = np.searchsorted(self._style[owner], np.arange(len(self._style_pens) + 1))
+            self._seg_cache[level] = (np.column_stack([x[a], y[a], x[b], y[b]]), owner, bounds)
+        return self._seg_cache[level]
 
 
 def _stretch(before: tuple[float, ...], after: tuple[float, ...]) -> float:
@@ -407,6 +514,39 @@ def _stretch(before: tuple[float, ...], after: tuple[float, ...]) -> float:
 def _close(a: float, b: float) -> bool:
     # A pan recomputes the view's transform: its scale may move in the last digit.
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-300)
+
+
+def _draw_cached(painter: QPainter, cached: _Cached,
+                 scale: tuple[float, float, float, float]) -> None:  # fmt: skip
+    """An image made at another scale or place, mapped onto the view as it is now."""
+    t = painter.transform()
+    at = t.map(cached.origin)
+    painter.save()
+    if all(map(_close, cached.scale, scale)):
+        painter.resetTransform()
+        painter.drawImage(QPointF(round(at.x()), round(at.y())), cached.image)
+    else:
+        old = QTransform(*cached.scale, 0.0, 0.0).inverted()[0]
+        painter.setTransform(old * QTransform(*scale, at.x(), at.y()))
+        painter.drawImage(0, 0, cached.image)
+    painter.restore()
+
+
+class _Job:
+    """A progressive stroke under way: its image, how to paint into it, and the slices still
+    to stroke."""
+
+    def __init__(self, image: QImage, setup: tuple[QTransform, Any], origin: QPointF,
+                 scale: tuple[float, float, float, float], version: int,
+                 extent: tuple[float, float, float, float],
+                 slices: list[tuple[QPen, np.ndarray]] | None, px: float) -> None:  # fmt: skip
+        self.image, self.setup, self.origin = image, setup, origin  # setup: transform, hints
+        self.scale, self.version, self.extent, self.slices = scale, version, extent, slices
+        self.px = px
+
+    def covers(self, view: tuple[float, float, float, float]) -> bool:
+        e = self.extent
+        return e[0] <= view[0] and e[1] <= view[1] and view[2] <= e[2] and view[3] <= e[3]
 
 
 class _Cached(NamedTuple):

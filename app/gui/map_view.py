@@ -218,7 +218,7 @@ class MapView(MapEdits, MapTips, OwnLayers, QWidget):
         self._add("countries", land, 0)
         # East of the boundary file's edge (33°E) lies Russia, drawn as land without detail
         # so the region view does not end in a straight coast.
-        ex, ey = mapdata.box_ring(mapdata.CLIP_BOX[2] - 0.05, mapdata.CLIP_BOX[1], 60.0,
+        ex, ey = mapdata.box_ring(mapdata.CLIP_BOX[2] - 0.5, mapdata.CLIP_BOX[1], 60.0,
                                   mapdata.CLIP_BOX[3])  # fmt: skip
         beyond = QGraphicsPathItem(pg.arrayToQPath(ex, ey))
         beyond.setBrush(QBrush(LAND))
@@ -271,9 +271,11 @@ class MapView(MapEdits, MapTips, OwnLayers, QWidget):
         self._route_by_id = {r.id: r for r in self.routes}
         pens = {status: pen(colour, 2.2, style) for status, (colour, style)
                 in STATUS_STYLE.items()}  # fmt: skip
+        # Progressive: after a zoom, a dense region is stroked a slice per event-loop turn
+        # behind the last image, so no frame waits for it (see map_items).
         self.route_layer = LineLayer(pens, default_pen=pen(OTHER_STATUS[0], 2.2),
-                                     highlight_pen=pen(SELECTED, 5.0))  # fmt: skip
-        self.halo_layer = LineLayer({"crisis": pen(CRISIS_HALO, 8.0)})
+                                     highlight_pen=pen(SELECTED, 5.0), progressive=True)
+        self.halo_layer = LineLayer({"crisis": pen(CRISIS_HALO, 8.0)}, progressive=True)
         self._set_route_lines()
         self._add("routes", self.halo_layer, 0)
         self._add("routes", self.route_layer, 0.5)

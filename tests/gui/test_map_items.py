@@ -282,3 +282,36 @@ def test_mid_zoom_the_scaled_image_lands_where_the_lines_are(plot) -> None:
                 far += 1
     assert near > 100
     assert far < near * 0.02
+
+
+def test_a_progressive_stroke_shows_the_last_image_then_the_same_lines(plot, qtbot,
+                                                                       monkeypatch) -> None:
+    from app.gui import map_items
+
+    monkeypatch.setattr(map_items, "PROGRESSIVE_SLICE", 10)  # many slices of a small layer
+    monkeypatch.setattr(map_items, "PROGRESSIVE_BUDGET_S", 0.0)  # one slice per turn
+    lines = grid_lines(8)
+    layer = layer_with(lines, cache=True)
+    layer.progressive, layer.settle_ms = True, 0
+    plot.addItem(layer)
+    look(plot, 500, 500, 6500, 6500)
+    plot.grab()  # the first image is stroked at once: there is nothing to show instead
+    renders = layer.renders
+    assert not layer.stroking
+    look(plot, 1500, 1500, 4500, 4500)  # zoomed in: a new image is needed
+    plot.grab()
+    assert layer.stroking and layer.renders == renders  # the old image shown, scaled
+    layer._advance()  # the first turn gathers the segments
+    assert len(layer._job.slices) > 2
+    qtbot.waitUntil(lambda: not layer.stroking, timeout=5000)
+    assert layer.renders == renders + 1
+    progressive = plot.grab().toImage()
+    layer.cache = False  # the lines painted directly, as a reference
+    assert plot.grab().toImage() == progressive
+    # A selection while a stroke runs restarts it with the selection drawn.
+    layer.cache = True
+    layer.set_selected(["L27"])  # from (3000, 3000): in view
+    plot.grab()
+    assert layer.stroking
+    qtbot.waitUntil(lambda: not layer.stroking, timeout=5000)
+    assert pixels(plot, HIGHLIGHT) > 0
