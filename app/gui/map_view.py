@@ -165,9 +165,9 @@ class MapView(MapEdits, MapTips, OwnLayers, QWidget):
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
         side_layout.addWidget(QLabel("Layers"))
-        side_layout.addWidget(self.layer_list, 2)
+        side_layout.addWidget(self.layer_list, 1)
         side_layout.addWidget(QLabel("Legend"))
-        side_layout.addWidget(self.legend, 3)
+        side_layout.addWidget(self.legend, 2)
         for box in (self.layer_list, self.legend):
             box.setMinimumHeight(60)  # the map, not its side lists, sets how small it goes
         side.setMinimumWidth(190)
