@@ -32,6 +32,17 @@ class UndoError(Exception):
 class Command:
     label: str
     changes: tuple[Change, ...]
+    made: int = -1  # how many of `changes` the edit made itself (-1: all)
+
+    @property
+    def own(self) -> tuple[Change, ...]:
+        """The edit's own changes, without the permit workflow's answer to them."""
+        return self.changes if self.made < 0 else self.changes[:self.made]
+
+    @property
+    def answered(self) -> tuple[Change, ...]:
+        """The permit workflow's changes: requests asked anew, decisions superseded."""
+        return () if self.made < 0 else self.changes[self.made:]
 
 
 @dataclass(frozen=True)
@@ -57,8 +68,9 @@ class UndoStack:
         """Make one edit (`edit` writes through the writer it is given) as one command."""
         with self.store.write() as w:
             result = edit(w)
+            made = len(w.changes)  # what follows on commit is the permit workflow's answer
         if w.changes:
-            self._done.append(Command(label, tuple(w.changes)))
+            self._done.append(Command(label, tuple(w.changes), made))
             del self._done[:-self.limit]
             self._undone.clear()
             self._tell()
@@ -109,13 +121,14 @@ class UndoStack:
         """Write the old (`back`) or new values of `command`'s fields where they still hold
         what the command left (or, for redo, what its undo left)."""
         records: dict[tuple[str, str], list[Change]] = {}
-        for change in command.changes:
+        for change in command.own:
             records.setdefault((change.table, change.row_id), []).append(change)
         kept: list[str] = []
         try:
-            # The command's own changes to permits are reversed with it: the workflow must
-            # not answer the reversal with another round of requests.
-            with self.store.write(permits=False) as w:
+            # Only the edit's own changes are put back. The permit workflow answers the
+            # reversal as it answered the edit (a host's decision superseded stays so: only
+            # the host decides, and is asked again), never by this site rewriting decisions.
+            with self.store.write() as w:
                 for (table_name, row_id), changes in records.items():
                     current = self.store.get(table_name, row_id, include_deleted=True)
                     if current is None:

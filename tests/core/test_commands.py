@@ -102,3 +102,29 @@ def test_a_new_edit_clears_redo_and_listeners_hear_each_change(demo_copy: Path) 
         stack.run("nothing", lambda w: w.update("movements", m["id"], {"speed_kmh": 47}))
         assert stack.undo_label == "B"  # an edit that changed nothing is no command
         assert len(heard) == 3
+
+
+def test_undo_of_a_change_that_superseded_approvals_asks_the_hosts_again(
+        demo_us_path: Path, tmp_path: Path) -> None:  # fmt: skip
+    import shutil
+
+    path = tmp_path / "us.db"
+    shutil.copy(demo_us_path, path)
+    with Store.open(path) as store:
+        stryker = next(m for m in store.rows("movements") if m["name"] == "Stryker troop to Ādaži")
+        stack = UndoStack(store)
+        stack.run("Later", lambda w: w.update("movements", stryker["id"],
+                                              {"depart": "2026-06-09T10:20:00Z"}))
+        command = stack._done[-1]
+        assert {c.table for c in command.own} == {"movements"}
+        superseded = {c.row_id for c in command.answered
+                      if c.field == "status" and c.new == "superseded"}
+        assert superseded  # PL, LT and LV had approved the old times
+        stack.undo()
+        assert store.get("movements", stryker["id"])["depart"] == stryker["depart"]
+        # The hosts' approvals are theirs to give: they stay superseded, and are asked again.
+        assert all(store.get("permits", p)["status"] == "superseded" for p in superseded)
+        live = [p for p in store.rows("permits", "movement_id = ?", (stryker["id"],))
+                if p["status"] == "requested"]
+        assert {p["host_nation"] for p in live} >= {"PL", "LT", "LV"}
+        assert all(p["valid_from"] == stryker["depart"] for p in live)

@@ -3,8 +3,9 @@
 When a movement's route enters a nation, that host nation's permit exists, asked by the
 owner: created when the movement is written, withdrawn when the route no longer enters the
 nation or the movement is cancelled, superseded (and asked again) when a decided movement
-changes materially: its route, its dates, its vehicles or their dangerous goods. A cosmetic
-change (name, unit, remarks) leaves the decision standing.
+changes materially: its route, its dates, its vehicles or their dangerous goods; a request
+not yet decided is amended to the new dates instead. A cosmetic change (name, unit,
+remarks) leaves the decision standing.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 # Movement fields whose change makes a decision stale; any change to its serials does too.
 MATERIAL_FIELDS = frozenset({"route", "depart", "arrive_by", "domain"})
+PENDING = frozenset({"requested", "under_review"})  # asked, not decided
 WATCHED_FIELDS = MATERIAL_FIELDS | {"status", "deleted", "priority", "owner"}
 
 
@@ -66,6 +68,15 @@ def keep(w: Writer, store: Store, movements: Mapping[str, bool], nation: str,
                 _ask(w, store, movement, host, now, supersedes=permit["id"])
             elif permit["status"] == "draft" and movement["status"] != "draft":
                 w.update("permits", permit["id"], _request(store, movement, host, now))
+            elif material and permit["status"] in PENDING:
+                # Not decided yet: the request is amended to the movement's new dates, so the
+                # host never decides on times the movement no longer keeps.
+                start, end = _window(movement)
+                if (permit["valid_from"], permit["valid_until"]) != (start, end):
+                    w.update("permits", permit["id"], {
+                        "valid_from": start, "valid_until": end,
+                        "remarks": f"amended: the movement's dates or route changed "
+                                   f"({timefmt.short(now)})"})  # fmt: skip
 
 
 def _withdraw(w: Writer, permit: Mapping[str, Any], why: str) -> None:
