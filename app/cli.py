@@ -382,6 +382,8 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli_layers import add_commands as add_layer_commands
 
     add_layer_commands(sub)
+    from app.cli_export import add_commands as add_export_commands
+    add_export_commands(sub)
 
     p = sub.add_parser("history", help="every change to a record")
     p.add_argument("id", metavar="ID")
@@ -390,7 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("snapshot", help="render the console offscreen to a PNG")
     p.add_argument("--out", required=True, metavar="PNG")
     p.add_argument("--view", default="main", metavar="NAME",
-                   help="main (whole window), movements, detail, permits, map")
+                   help="main (whole window), movements, detail, permits, map, timeline")
     p.add_argument("--at", metavar="TIME", help="the moment to show (ISO 8601 UTC)")
     p.add_argument("--size", type=_size, default=(1400, 850), metavar="WxH")
     p.set_defaults(func=_cmd_snapshot)

@@ -31,6 +31,7 @@ from app.gui.map_view import MapView
 from app.gui.planning import PlanningService
 from app.gui.selection import Selection
 from app.gui.time_cursor import TimeCursor, TimeCursorBar
+from app.gui.timeline_view import TimelineView
 from app.gui.views.audit_log import AuditLogDialog
 from app.gui.views.bundle_drop import BundleDropTarget
 from app.gui.views.keys_trust import KeysTrustDialog
@@ -119,6 +120,7 @@ class MainWindow(BundleDropTarget, QMainWindow):
         self.planning.planned.connect(self.movement_detail.set_plans)
         self.planning.planned.connect(self.permit_inbox.set_plans)
         self.planning.planned.connect(self.map_view.set_plans)
+        self.planning.planned.connect(self.timeline_view.set_plans)
         self.planning.failed.connect(self._planning_failed)
         # Bound to the service: a window closed before the timer fires leaves nothing to run.
         QTimer.singleShot(delay_ms, self.planning, self.planning.start)
@@ -151,8 +153,17 @@ class MainWindow(BundleDropTarget, QMainWindow):
         self.tabs.setCurrentWidget(self.map_view)
         self.map_view.plot.setFocus()
 
+    def show_timeline(self) -> None:
+        self.tabs.setCurrentWidget(self.timeline_view)
+        self.timeline_view.plot.setFocus()
+
+    def _show_selection_on_map(self) -> None:
+        self.show_map()
+        self.map_view.zoom_to_selection()
+
     def _tab_changed(self, _index: int) -> None:
-        self.time_bar.setVisible(self.tabs.currentWidget() is self.map_view)
+        self.time_bar.setVisible(self.tabs.currentWidget() in (self.map_view,
+                                                               self.timeline_view))
 
     def _map_edited(self) -> None:
         # A route redrawn or a point closed: the list, the detail and the plan follow.
@@ -228,6 +239,10 @@ class MainWindow(BundleDropTarget, QMainWindow):
         view_menu.addAction(self.movements_action)
         view_menu.addAction(self.permits_action)
         view_menu.addAction(self.map_action)
+        self.timeline_action = QAction("&Timeline", self)
+        self.timeline_action.setShortcut(QKeySequence("Ctrl+4"))
+        self.timeline_action.triggered.connect(self.show_timeline)
+        view_menu.addAction(self.timeline_action)
         # Filled with the permit inbox's own actions (and their keys) for each store shown.
         self.permits_menu = self.menuBar().addMenu("&Permits")
         sync_menu = self.menuBar().addMenu("&Sync")
@@ -294,6 +309,12 @@ class MainWindow(BundleDropTarget, QMainWindow):
         self.map_view = MapView(store, selection=self.selection, time_cursor=self.time_cursor,
                                 undo=self.undo_stack, plans_itself=False)  # fmt: skip
         self.map_view.edited.connect(self._map_edited)
+        self.timeline_view = TimelineView(store, selection=self.selection,
+                                          time_cursor=self.time_cursor, undo=self.undo_stack,
+                                          plans_itself=False, now=self._now)  # fmt: skip
+        self.timeline_view.edited.connect(self._map_edited)
+        self.timeline_view.show_on_map.connect(self._show_selection_on_map)
+        self.timeline_view.open_permits.connect(self.show_permits)
         self.time_bar = TimeCursorBar(self.time_cursor)
         self._fill_permits_menu()
         self.overdue_banner = OverdueBanner()
@@ -320,11 +341,14 @@ class MainWindow(BundleDropTarget, QMainWindow):
         self.tabs.addTab(splitter, "Movements")
         self.tabs.addTab(self.permit_inbox, "Permits")
         self.tabs.addTab(self.map_view, "Map")
+        self.tabs.addTab(self.timeline_view, "Timeline")
         self.tabs.setTabToolTip(0, "Every movement in the store (Ctrl+1)")
         self.tabs.setTabToolTip(1, "Permit requests to decide, and those this nation made "
                                    "(Ctrl+2)")  # fmt: skip
         self.tabs.setTabToolTip(2, "Routes, critical points and convoys at the time shown "
                                    "(Ctrl+3)")  # fmt: skip
+        self.tabs.setTabToolTip(3, "Who passes which critical point when, with conflicts "
+                                   "(Ctrl+4)")  # fmt: skip
 
         central = QWidget()
         layout = QVBoxLayout(central)

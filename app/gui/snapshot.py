@@ -16,6 +16,7 @@ from app.core.store import Store
 from app.gui.app import application
 from app.gui.main_window import MainWindow
 from app.gui.map_view import MapView
+from app.gui.timeline_view import TimelineView
 
 VIEWS: dict[str, Callable[[MainWindow], QWidget]] = {
     "main": lambda window: window,
@@ -24,7 +25,7 @@ VIEWS: dict[str, Callable[[MainWindow], QWidget]] = {
     "permits": lambda window: window,
 }
 # Views rendered alone, without the console window around them (nor its plan to wait for).
-STANDALONE: dict[str, Callable[[Store], QWidget]] = {"map": MapView}
+STANDALONE: dict[str, Callable[[Store], QWidget]] = {"map": MapView, "timeline": TimelineView}
 PAINT_TIMEOUT_S = 3.0
 PLAN_TIMEOUT_S = 60.0
 
@@ -107,8 +108,8 @@ def _render_alone(app: QApplication, make: Callable[[Store], QWidget], store: St
                   size: tuple[int, int], moment: datetime | None = None) -> Path:  # fmt: skip
     widget = make(store)
     try:
-        if isinstance(widget, MapView):
-            # The convoys on the road at `moment` (default: now), from the store's plan.
+        if isinstance(widget, MapView | TimelineView):
+            # The convoys on the road (the cursor on the timeline) at `moment`, default now.
             widget.plan_now()
             widget.time_cursor.set_time(moment or datetime.now(timefmt.UTC))
         widget.resize(*size)

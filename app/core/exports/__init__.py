@@ -1,0 +1,1 @@
+"""Exports of the plans for other programs (calendars, ...): bytes a command writes to a file."""

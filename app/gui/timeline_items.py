@@ -1,0 +1,693 @@
+"""Batched, view-culled items for the movement timeline (a Gantt chart).
+
+x is time in float seconds since the epoch, y the row index (one row per movement, row 0 at
+the top when the view's y axis is inverted). A `BarLayer` holds all its rectangles in numpy
+arrays sorted by style and row, and paints only those meeting the view. The same class
+serves the serial bars, the critical point passages inside them and the conflict overlays:
+only the styles and the inset differ.
+
+At full range 10,000 rows share 1,000 pixels and a segment of a few minutes is under a pixel
+wide; handing Qt one rectangle each costs about 250 ns a rectangle (60 ms for 240,000), so a
+layer rasterises into an image of the view itself. Bars at most `NARROW_PX` wide and one
+pixel tall (nearly all of them when zoomed out) are written into the image's pixels with
+numpy, where bars of a row and style falling in the same pixel column merge for free; the
+wider or taller ones are filled by Qt (`drawRects`) into the same image, style by style, so
+later styles cover earlier ones whichever way a bar is drawn. Every bar is at least a pixel
+each way, so nothing in view vanishes however far the view is zoomed out. Within a layer a
+later bar replaces what it covers (translucent brushes do not add up); the layer's image is
+then composited over the items below it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from pyqtgraph.Qt.internals import PrimitiveArray  # numpy-backed Qt arrays, as pyqtgraph
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, QTransform
+from PySide6.QtWidgets import QStyleOptionGraphicsItem, QWidget
+
+from app.core import timefmt
+
+# Bars up to this wide (and a pixel tall) are written by numpy, not by Qt: Qt pays about
+# 250 ns a rectangle, numpy a few ns a pixel.
+NARROW_PX = 48
+SETTLE_MS = 150  # a zoom shows the last image scaled until it rests this long
+MAX_STRETCH = 2.0  # ... unless that image would be scaled more than this: it is too coarse
+CACHE_MARGIN = 0.25  # of the view's size, each side: pans of a quarter view reuse the image
+DIRECT_MAX = 2_000  # layers of at most this many bars are filled by Qt, without an image
+OUTLINE_MIN_PX = 4  # style pens outline bars only at least this tall: thinner, all outline
+
+
+def _premultiplied(colour: QColor) -> int:
+    """A colour as the 32-bit pixel of a premultiplied ARGB image."""
+    a = colour.alpha()
+    r, g, b = (round(c * a / 255) for c in (colour.red(), colour.green(), colour.blue()))
+    return (a << 24) | (r << 16) | (g << 8) | b
+
+
+def _rects(x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray) -> PrimitiveArray:
+    """Rectangles as one array of QRectF for `QPainter.drawRects`, filled from numpy."""
+    rects = PrimitiveArray(QRectF, 4)
+    rects.resize(len(x))
+    rects.ndarray()[:] = np.column_stack([x, y, w, h])
+    return rects
+
+
+class BarLayer(pg.GraphicsObject):
+    """Rectangles [start, end] x [row + inset, row + 1 - inset], a brush (and optionally a
+    pen) per style key.
+
+    Styles are painted in the order of `brushes` (later over earlier); a style missing from
+    it is painted last with `default_brush`. Selected bars are outlined with `highlight_pen`
+    over everything. `painted` counts the bars that met the view in the last paint. The
+    brushes and pens are read by `set_bars`.
+
+    The image is kept while the view, the bars and the set of dragged ids stay the same: a
+    repaint, a selection and each step of a drag (`set_shift`: the dragged bars are left out
+    of the image and filled over it) reuse it.
+    """
+
+    def __init__(self, brushes: Mapping[Hashable, QBrush | QColor | str] | None = None,
+                 pens: Mapping[Hashable, QPen] | None = None, inset: float = 0.15,
+                 default_brush: QBrush | QColor | str = "#7a7a7a",
+                 highlight_pen: QPen | None = None, settle_ms: int = SETTLE_MS,
+                 parent: Any = None) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.settle_ms = settle_ms  # 0: make the image afresh at every zoom step
+        self._settled = False
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.timeout.connect(self._settle_now)
+        if not 0.0 <= inset < 0.5:
+            raise ValueError("inset must be in [0, 0.5)")
+        self.inset = inset
+        self.brushes = {k: QBrush(v) for k, v in (brushes or {}).items()}
+        self.pens: dict[Hashable, QPen] = dict(pens or {})
+        self.default_brush = QBrush(default_brush)
+        self.highlight_pen = highlight_pen or _cosmetic("#ff2d00", 2.0)
+        self._seen: tuple[QRectF, float, float] | None = None  # last view painted, scale
+        self.renders = 0  # images made (not reused) so far
+        self.ids: np.ndarray = np.empty(0, dtype=object)  # as given to set_bars
+        # Sorted by (style, row); `_order[k]` is the caller's index of sorted bar k.
+        self._order = np.empty(0, dtype=np.int64)
+        self._row = np.empty(0, dtype=np.int64)
+        self._start = self._end = self._start0 = self._end0 = np.empty(0)
+        self._bounds = np.zeros(1, dtype=np.int64)  # where each style's slice starts
+        self._style_brush: list[QBrush] = []
+        self._style_pen: list[QPen | None] = []
+        self._selected = np.empty(0, dtype=np.int64)  # sorted positions
+        self._shifted = np.empty(0, dtype=np.int64)  # sorted positions
+        self._shift = 0.0
+        self._shift_ids: list[Hashable] = []
+        self._box: tuple[float, float, float, float] | None = None  # xmin, ymin, xmax, ymax
+        self._box0: tuple[float, float, float, float] | None = None  # without the shift
+        self._pixels = np.empty((0, 0), dtype=np.uint32)  # the layer's image, reused
+        self._image = QImage()  # over `_pixels`
+        self._version = 0  # bumped when what the image shows changes
+        # The image's scale, version, extent (data) and the data point at its top left.
+        self._cache: tuple[tuple[float, float], int, QRectF, QPointF] | None = None
+        self._by_id: dict[Hashable, list[int]] | None = None  # id: sorted positions
+
+    # -- data ---------------------------------------------------------------------------
+    def set_bars(self, rows: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+                 styles: Iterable[Hashable], ids: Iterable[Hashable]) -> None:  # fmt: skip
+        """Replace the bars: a row, start and end time (s), style key and id each."""
+        rows = np.asarray(rows, dtype=np.int64)
+        starts, ends = np.asarray(starts, dtype=float), np.asarray(ends, dtype=float)
+        styles, n = list(styles), len(rows)
+        ids_list = list(ids)
+        ids_arr = np.empty(len(ids_list), dtype=object)
+        for k, i in enumerate(ids_list):  # one by one: a tuple id stays one id
+            ids_arr[k] = i
+        if not len(starts) == len(ends) == len(styles) == len(ids_arr) == n:
+            raise ValueError("rows, starts, ends, styles and ids must be as many")
+        order = list(self.brushes)
+        extra = [s for s in dict.fromkeys(styles) if s not in self.brushes]
+        index = {s: i for i, s in enumerate(order + extra)}
+        self._style_brush = [self.brushes[s] for s in order] + [self.default_brush] * len(extra)
+        self._style_pen = [self.pens.get(s) for s in order + extra]
+        style = np.fromiter((index[s] for s in styles), dtype=np.int64, count=n)
+        # Sorted by style then row: a style is one slice, and the rows in view a sub-slice.
+        self._order = np.lexsort((rows, style))
+        self.ids = ids_arr
+        self._row = rows[self._order].astype(np.int32)  # halves what a frame reads
+        lo, hi = np.minimum(starts, ends), np.maximum(starts, ends)
+        self._start0, self._end0 = lo[self._order], hi[self._order]
+        self._start, self._end = self._start0.copy(), self._end0.copy()
+        self._bounds = np.searchsorted(style[self._order], np.arange(len(self._style_brush) + 1))
+        self._selected = self._shifted = np.empty(0, dtype=np.int64)
+        self._shift, self._shift_ids = 0.0, []
+        self._by_id = None
+        self._box0 = None
+        if n:
+            self._box0 = (float(lo.min()), float(rows.min() + self.inset),
+                          float(hi.max()), float(rows.max() + 1 - self.inset))  # fmt: skip
+        self._seen = None
+        self._version += 1
+        self._set_box(self._box0)
+
+    def _positions(self, ids: Iterable[Hashable]) -> np.ndarray:
+        """Sorted positions of the bars with any of `ids`."""
+        if self._by_id is None:  # made at the first selection or drag, kept until set_bars
+            rank = np.empty(len(self._order), dtype=np.int64)
+            rank[self._order] = np.arange(len(self._order))
+            by_id: dict[Hashable, list[int]] = {}
+            for i, k in zip(self.ids.tolist(), rank.tolist(), strict=True):
+                by_id.setdefault(i, []).append(k)
+            self._by_id = by_id
+        found = [k for i in dict.fromkeys(ids) for k in self._by_id.get(i, ())]
+        return np.sort(np.array(found, dtype=np.int64))
+
+    def set_selected(self, ids: Iterable[Hashable]) -> None:
+        """Bars (by id) to outline with the highlight pen, over all the others."""
+        self._selected = self._positions(ids)
+        self.update()
+
+    def selected(self) -> list[Hashable]:
+        return self.ids[self._order[self._selected]].tolist()
+
+    def set_shift(self, ids: Iterable[Hashable], seconds: float) -> None:
+        """Draw the bars of `ids` moved by `seconds` (a drag preview); the others as given.
+
+        Only those bars' times change, so a drag step costs a frame, not a rebuild; a new set
+        of ids, or none, puts the previous ones back first.
+        """
+        ids = list(ids)
+        if self._shifted.size:
+            self._start[self._shifted] = self._start0[self._shifted]
+            self._end[self._shifted] = self._end0[self._shifted]
+        if self._shift_ids != ids:
+            self._shifted = self._positions(ids)
+            self._shift_ids = ids
+            self._version += 1  # the image leaves the dragged bars out
+        self._shift = float(seconds) if self._shifted.size else 0.0
+        box = self._box0
+        if self._shifted.size:
+            self._start[self._shifted] += self._shift
+            self._end[self._shifted] += self._shift
+            if box is not None:
+                box = (min(box[0], float(self._start[self._shifted].min())), box[1],
+                       max(box[2], float(self._end[self._shifted].max())), box[3])  # fmt: skip
+        if box != self._box:
+            self._set_box(box)
+        self.update()
+
+    @property
+    def shift(self) -> float:
+        return self._shift
+
+    def _painted(self) -> np.ndarray:
+        """Sorted positions of the bars that met the view of the last paint."""
+        if self._seen is None:
+            return np.empty(0, dtype=np.int64)
+        view, sx, sy = self._seen
+        parts = [np.arange(a, b) if keep is None else a + keep
+                 for _, a, b, keep in self._culled(view, sx, sy)]  # fmt: skip
+        if self._shifted.size:
+            parts.append(self._shifted[self._meets(self._shifted, view)])
+        return np.sort(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
+
+    @property
+    def painted(self) -> int:
+        """How many bars met the view in the last paint (counted when asked: the image of a
+        paint covers a margin round the view)."""
+        return len(self._painted())
+
+    @property
+    def painted_ids(self) -> np.ndarray:
+        """The ids of the bars painted last (one per bar, so an id may repeat)."""
+        return self.ids[self._order[self._painted()]]
+
+    # -- queries -------------------------------------------------------------------------
+    def _under(self, x: float, y: float, tolerance: float) -> np.ndarray:
+        """Sorted positions of the bars under (x, y), the topmost (last painted) first."""
+        row = math.floor(y)
+        inside = y - row
+        if len(self._row) == 0 or not self.inset <= inside <= 1 - self.inset:
+            return np.empty(0, dtype=np.int64)
+        out = []
+        for s in range(len(self._style_brush)):
+            lo, hi = self._bounds[s], self._bounds[s + 1]
+            a = lo + np.searchsorted(self._row[lo:hi], row, side="left")
+            b = lo + np.searchsorted(self._row[lo:hi], row, side="right")
+            hit = (self._start[a:b] - tolerance <= x) & (x <= self._end[a:b] + tolerance)
+            out.append(a + np.flatnonzero(hit))
+        return np.concatenate(out)[::-1]
+
+    def bar_at(self, x: float, y: float, tolerance: float = 0.0) -> int | None:
+        """The index (as given to `set_bars`) of the topmost bar under (x, y), or None.
+
+        `tolerance` (seconds) widens the bars in x, so a bar a pixel wide can be hit.
+        """
+        under = self._under(x, y, tolerance)
+        return int(self._order[under[0]]) if len(under) else None
+
+    def ids_at(self, x: float, y: float, tolerance: float = 0.0) -> list[Hashable]:
+        """The ids of every bar under (x, y), the topmost first, each once."""
+        return list(dict.fromkeys(self.ids[self._order[self._under(x, y, tolerance)]]))
+
+    # -- bounds --------------------------------------------------------------------------
+    def _set_box(self, box: tuple[float, float, float, float] | None) -> None:
+        self.prepareGeometryChange()
+        self._box = box
+        self.informViewBoundsChanged()
+
+    def dataBounds(self, ax: int, frac: float = 1.0,
+                   orthoRange: Any = None) -> tuple[float | None, float | None]:
+        if self._box is None:
+            return None, None
+        return (self._box[0], self._box[2]) if ax == 0 else (self._box[1], self._box[3])
+
+    def pixelPadding(self) -> float:
+        # A bar is at least a pixel and its outline a pen's width round it.
+        return 1.0 + self.highlight_pen.widthF()
+
+    def boundingRect(self) -> QRectF:
+        if self._box is None:
+            return QRectF()
+        px, py = self.pixelVectors()
+        pad = self.pixelPadding()
+        dx = 0.0 if px is None else px.length() * pad
+        dy = 0.0 if py is None else py.length() * pad
+        xmin, ymin, xmax, ymax = self._box
+        return QRectF(xmin - dx, ymin - dy, xmax - xmin + 2 * dx, ymax - ymin + 2 * dy)
+
+    def viewTransformChanged(self) -> None:
+        # The pixel padding in data units changes with the zoom.
+        super().viewTransformChanged()
+        self.prepareGeometryChange()
+
+    # -- painting ------------------------------------------------------------------------
+    def viewRangeChanged(self) -> None:
+        # Qt skips the paint of an item whose bounds miss the view: no bar is painted then.
+        super().viewRangeChanged()
+        self._seen = None
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:  # fmt: skip
+        view = self.viewRect()
+        t = painter.transform()
+        self._seen = None
+        if view is None or len(self._row) == 0 or t.m12() != 0 or t.m21() != 0:
+            return  # the timeline never rotates; an empty layer paints nothing
+        self._seen = (QRectF(view), t.m11(), t.m22())
+        left, top, width, height = _device(t, view)
+        if width <= 0 or height <= 0:
+            return
+        # Data to pixels of the view: x' = sx * x + ox (likewise y); either may be flipped.
+        frame = (t.m11(), t.dx() - left, t.m22(), t.dy() - top, width, height)
+        painter.save()
+        painter.resetTransform()
+        if len(self._row) > DIRECT_MAX:
+            self._draw_image(painter, t, view)
+        painter.translate(left, top)
+        if len(self._row) <= DIRECT_MAX:
+            self._direct(painter, frame, view)
+        self._draw_moved(painter, frame, view)
+        if self._selected.size:
+            self._outline(painter, frame, view)
+        painter.restore()
+
+    def _draw_image(self, painter: QPainter, t: QTransform, view: QRectF) -> None:
+        """The image of the bars, made afresh unless the last one covers the view at this
+        scale (a pan, a repaint, a selection or a drag step). Mid-zoom the last image is
+        shown scaled, and made afresh once the zoom has rested for `settle_ms`."""
+        scale = (t.m11(), t.m22())
+        cached = self._cache
+        fresh = cached is not None and cached[1] == self._version
+        same = fresh and all(map(_close, cached[0], scale))
+        if fresh and not same and self.settle_ms > 0 and not self._settled \
+                and _stretch(cached[0], scale) <= MAX_STRETCH:  # fmt: skip
+            assert cached is not None
+            at = t.map(cached[3])
+            painter.save()
+            painter.setTransform(QTransform(scale[0] / cached[0][0], 0.0, 0.0,
+                                            scale[1] / cached[0][1], at.x(), at.y()))
+            painter.drawImage(0, 0, self._image)
+            painter.restore()
+            self._settle.start(self.settle_ms)
+            return
+        if not same or cached is None or not cached[2].contains(view):
+            mx, my = view.width() * CACHE_MARGIN, view.height() * CACHE_MARGIN
+            extent = view.adjusted(-mx, -my, mx, my)
+            left, top, width, height = _device(t, extent)
+            self._render((t.m11(), t.dx() - left, t.m22(), t.dy() - top, width, height),
+                         extent)  # fmt: skip
+            origin = t.inverted()[0].map(QPointF(left, top))
+            cached = self._cache = (scale, self._version, extent, origin)
+            self._settled = False
+        at = t.map(cached[3])
+        painter.drawImage(QPointF(round(at.x()), round(at.y())), self._image)
+
+    def _settle_now(self) -> None:
+        self._settled = True
+        self.update()
+
+    def _direct(self, painter: QPainter, frame: tuple[float, float, float, float, int, int],
+                view: QRectF) -> None:  # fmt: skip
+        """Few bars (conflicts, say): filled by Qt straight onto the view, no image."""
+        sx, _, sy, _, _, _ = frame
+        painter.setPen(Qt.PenStyle.NoPen)
+        for s, a, b, keep in self._culled(view, sx, sy):
+            where = np.arange(a, b) if keep is None else a + keep
+            self._fill(painter, s, *self._moved_pixels(frame, where))
+
+    def _culled(self, view: QRectF, sx: float, sy: float,
+                ) -> list[tuple[int, int, int, np.ndarray | None]]:  # fmt: skip
+        """Per style with bars in view: (style, a, b, keep), the bars' sorted positions
+        a + keep (or a..b if keep is None); the bars being dragged left out."""
+        # A bar meets the view if it does, or if the pixel it is widened to does: half a
+        # pixel's margin each way.
+        mx, my = 0.5 / abs(sx), 0.5 / abs(sy)
+        x0, x1 = view.left() - mx, view.right() + mx
+        r0 = math.ceil(min(view.top(), view.bottom()) - my - 1 + self.inset)
+        r1 = math.floor(max(view.top(), view.bottom()) + my - self.inset)
+        box = self._box
+        every_time = box is not None and x0 <= box[0] and box[2] <= x1
+        out = []
+        moving = self._shifted if self._shifted.size else None
+        for s in range(len(self._style_brush)):
+            lo, hi = int(self._bounds[s]), int(self._bounds[s + 1])
+            rows = self._row[lo:hi]
+            a = lo + int(np.searchsorted(rows, r0, side="left"))
+            b = lo + int(np.searchsorted(rows, r1, side="right"))
+            if b <= a:
+                continue
+            keep = None
+            if not every_time:
+                keep = np.flatnonzero((self._end[a:b] >= x0) & (self._start[a:b] <= x1))
+            if moving is not None:
+                mine = moving[(moving >= a) & (moving < b)] - a
+                if len(mine):
+                    if keep is None:
+                        keep = np.arange(b - a)
+                    keep = np.setdiff1d(keep, mine, assume_unique=True)
+            if keep is None or len(keep):
+                out.append((s, a, b, keep))
+        return out
+
+    def _render(self, frame: tuple[float, float, float, float, int, int], view: QRectF,
+                ) -> None:  # fmt: skip
+        """Rasterise the bars in view (but those being dragged) into the layer's image."""
+        sx, ox, sy, oy, width, height = frame
+        self.renders += 1
+        culled = self._culled(view, sx, sy)
+        if self._pixels.shape != (height, width):
+            self._pixels = np.empty((height, width), dtype=np.uint32)
+            self._image = QImage(self._pixels.data, width, height, width * 4,
+                                 QImage.Format.Format_ARGB32_Premultiplied)  # fmt: skip
+        pixels = self._pixels
+        pixels.fill(0)
+        if not culled:
+            return
+        flat = pixels.reshape(-1)
+        # Each row's pixel span, once: the bars look theirs up.
+        r0 = min(int(self._row[a]) for _, a, _, _ in culled)
+        r1 = max(int(self._row[b - 1]) for _, _, b, _ in culled)
+        rows = np.arange(r0, r1 + 1, dtype=float)
+        ylo, yhi = _span((rows + self.inset) * sy + oy, (rows + 1 - self.inset) * sy + oy,
+                         height)  # fmt: skip
+        ybase, tall = (ylo * width).astype(np.int32), (yhi - ylo) != 1
+        inner = QPainter(self._image)
+        inner.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
+        inner.setPen(Qt.PenStyle.NoPen)
+        any_tall = bool(tall.any())
+        for s, a, b, keep in culled:
+            start, end, row = self._start[a:b], self._end[a:b], self._row[a:b]
+            if keep is not None:
+                start, end, row = start[keep], end[keep], row[keep]
+            lo, hi = _pixel_span(start, end, sx, ox, width)
+            r = row - r0
+            w = hi - lo
+            base = ybase[r]
+            base += lo
+            # One pixel tall and a few wide: written straight into the pixels (a row's
+            # bars in the same pixel column land on the same pixel). Zoomed out, that is
+            # every bar, and no mask is needed.
+            if any_tall or int(w.min()) <= 0 or int(w.max()) > NARROW_PX:
+                narrow = w <= NARROW_PX
+                narrow &= w > 0
+                if any_tall:
+                    narrow &= ~tall[r]
+                wide = np.flatnonzero(~narrow & (w > 0) & (yhi[r] > ylo[r]))
+                if len(wide):
+                    rw = r[wide]
+                    self._fill(inner, s, lo[wide], ylo[rw], w[wide], yhi[rw] - ylo[rw])
+                n = np.flatnonzero(narrow)
+                base, w = base[n], w[n]
+            if len(base):
+                _write_spans(flat, base, w, _premultiplied(self._style_brush[s].color()))
+        inner.end()
+
+    def _fill(self, painter: QPainter, style: int, x: np.ndarray, y: np.ndarray,
+              w: np.ndarray, h: np.ndarray) -> None:  # fmt: skip
+        """Fill pixel rectangles with a style's brush, and outline the tall ones with its
+        pen; one-pixel-tall ones of a pixel row that overlap are merged first."""
+        one = h == 1
+        if one.sum() > 64:
+            x, y, w, h = _merged(x[one], y[one], w[one], x[~one], y[~one], w[~one], h[~one])
+        painter.setBrush(self._style_brush[style])
+        painter.drawRects(*_rects(x, y, w, h).drawargs())
+        pen = self._style_pen[style]
+        if pen is not None:
+            big = np.flatnonzero((h >= OUTLINE_MIN_PX) & (w >= 2))
+            if len(big):
+                painter.setPen(pen)
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawRects(*_rects(x[big] + 0.5, y[big] + 0.5, w[big] - 1,
+                                          h[big] - 1).drawargs())  # fmt: skip
+                painter.setPen(Qt.PenStyle.NoPen)
+
+    def _moved_pixels(self, frame: tuple[float, float, float, float, int, int],
+                      where: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Pixel rectangles (x, y, w, h; unclipped) of the bars at sorted positions."""
+        sx, ox, sy, oy, _, _ = frame
+        row = self._row[where].astype(float)
+        x0, x1 = _span(self._start[where] * sx + ox, self._end[where] * sx + ox, None)
+        y0, y1 = _span((row + self.inset) * sy + oy, (row + 1 - self.inset) * sy + oy, None)
+        return x0, y0, x1 - x0, y1 - y0
+
+    def _draw_moved(self, painter: QPainter, frame: tuple[float, float, float, float, int, int],
+                    view: QRectF) -> int:  # fmt: skip
+        """The bars being dragged, over the image; returns how many met the view."""
+        where = self._shifted
+        if where.size == 0:
+            return 0
+        where = where[self._meets(where, view)]
+        if where.size == 0:
+            return 0
+        x, y, w, h = self._moved_pixels(frame, where)
+        style = np.searchsorted(self._bounds, where, side="right") - 1
+        painter.setPen(Qt.PenStyle.NoPen)
+        for s in np.unique(style).tolist():
+            mine = style == s
+            self._fill(painter, s, x[mine], y[mine], w[mine], h[mine])
+        return len(where)
+
+    def _meets(self, where: np.ndarray, view: QRectF) -> np.ndarray:
+        """Which of the bars at sorted positions `where` meet the view."""
+        top, bottom = min(view.top(), view.bottom()), max(view.top(), view.bottom())
+        row = self._row[where]
+        return (self._end[where] >= view.left()) & (self._start[where] <= view.right()) \
+            & (row + 1 - self.inset >= top) & (row + self.inset <= bottom)  # fmt: skip
+
+    def _outline(self, painter: QPainter, frame: tuple[float, float, float, float, int, int],
+                 view: QRectF) -> None:  # fmt: skip
+        """The selected bars' outlines round their pixels (a thin bar stays visible)."""
+        where = self._selected[self._meets(self._selected, view)]
+        if where.size == 0:
+            return
+        x, y, w, h = self._moved_pixels(frame, where)
+        pad = 0.5 * self.highlight_pen.widthF()
+        painter.setPen(self.highlight_pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRects(*_rects(x - pad, y - pad, w + 2 * pad, h + 2 * pad).drawargs())
+
+
+def _merged(x: np.ndarray, y: np.ndarray, w: np.ndarray, *rest: np.ndarray,
+            ) -> tuple[np.ndarray, ...]:  # fmt: skip
+    """One-pixel-tall rectangles (x, y, w) of one style merged where they overlap in a pixel
+    row, followed by the `rest` (x, y, w, h) as they are: at full range a pixel row holds
+    the bars of ten rows, and Qt pays per rectangle."""
+    stride = int((x + w).max()) + 1  # a row's spans never reach the next row's
+    start = y.astype(np.int64) * stride + x
+    order = np.argsort(start, kind="stable")
+    start, end = start[order], start[order] + w[order]
+    reach = np.maximum.accumulate(end)
+    new = np.ones(len(start), dtype=bool)
+    new[1:] = start[1:] > reach[:-1]
+    first = np.flatnonzero(new)
+    last = np.append(first[1:] - 1, len(start) - 1)
+    s, e = start[first], reach[last]
+    my, mx = np.divmod(s, stride)
+    rx, ry, rw, rh = rest if rest else (np.empty(0, dtype=np.int64),) * 4
+    return (np.concatenate([mx, rx]), np.concatenate([my, ry]),
+            np.concatenate([e - s, rw]), np.concatenate([np.ones(len(s), np.int64), rh]))
+
+
+def _span(a: np.ndarray, b: np.ndarray, size: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """The pixels [lo, hi) a span from a to b covers (either order): those whose centres it
+    holds, and at least one; clipped to [0, size) when given."""
+    lo = np.floor(np.minimum(a, b) + 0.5)
+    hi = np.maximum(np.floor(np.maximum(a, b) + 0.5), lo + 1)
+    if size is not None:
+        lo, hi = np.clip(lo, 0, size), np.clip(hi, 0, size)
+    return lo.astype(np.int64), hi.astype(np.int64)
+
+
+def _write_spans(flat: np.ndarray, base: np.ndarray, width: np.ndarray, colour: int) -> None:
+    """Set `width` pixels from each flat index in `base` to `colour`."""
+    widest = int(width.max())
+    if widest <= 6:
+        # Zoomed out, spans are a few pixels: a pass per column, the short spans writing
+        # their last pixel again (no masks to build).
+        last = width - 1
+        for k in range(widest):
+            flat[base + np.minimum(last, k)] = colour
+        return
+    flat[np.repeat(base - (np.cumsum(width, dtype=np.int32) - width), width)
+         + np.arange(int(width.sum()), dtype=np.int32)] = colour
+
+
+def _device(t: QTransform, rect: QRectF) -> tuple[int, int, int, int]:
+    """The whole device pixels (left, top, width, height) a data rectangle covers."""
+    device = t.mapRect(rect)
+    left, top = math.floor(device.left()), math.floor(device.top())
+    return left, top, math.ceil(device.right()) - left, math.ceil(device.bottom()) - top
+
+
+def _stretch(before: tuple[float, float], after: tuple[float, float]) -> float:
+    """How far a scale moved, as a factor of at least 1 either way, on either axis."""
+    ratios = [abs(b / a) for a, b in zip(before, after, strict=True)]
+    return max(max(r, 1 / r) for r in ratios)
+
+
+def _close(a: float, b: float) -> bool:
+    # A pan recomputes the view's transform: its scale may move in the last digit.
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-300)
+
+
+def _pixel_span(start: np.ndarray, end: np.ndarray, sx: float, ox: float,
+                size: int) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """As `_span` for x = sx * t + ox over many bars with start <= end, in fewer passes."""
+    if sx < 0:
+        start, end = end, start
+    lo = start * sx
+    lo += ox + 0.5
+    np.floor(lo, out=lo)
+    hi = end * sx
+    hi += ox + 0.5
+    np.floor(hi, out=hi)
+    np.maximum(hi, lo + 1, out=hi)
+    np.clip(lo, 0, size, out=lo)
+    np.clip(hi, 0, size, out=hi)
+    return lo.astype(np.int32), hi.astype(np.int32)
+
+
+def _cosmetic(colour: QColor | str, width: float) -> QPen:
+    pen = QPen(QColor(colour), width)
+    pen.setCosmetic(True)  # width in pixels whatever the zoom
+    return pen
+
+
+class NightShading(pg.GraphicsObject):
+    """Translucent vertical bands over given (start, end) intervals, the full height of the
+    view, as one path; put it behind the bars (a lower z value)."""
+
+    def __init__(self, brush: QBrush | QColor | str | None = None,
+                 parent: Any = None) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.brush = QBrush(QColor(20, 30, 80, 40) if brush is None else brush)
+        self._starts = self._ends = np.empty(0)
+        self.painted = 0  # bands painted by the last paint
+
+    def set_intervals(self, intervals: Iterable[tuple[float, float]]) -> None:
+        pairs = np.asarray(list(intervals), dtype=float).reshape(-1, 2)
+        self.prepareGeometryChange()
+        self._starts, self._ends = pairs.min(axis=1), pairs.max(axis=1)
+        self.informViewBoundsChanged()
+        self.update()
+
+    @property
+    def intervals(self) -> list[tuple[float, float]]:
+        """The (start, end) intervals shaded, start <= end."""
+        return list(zip(self._starts.tolist(), self._ends.tolist(), strict=True))
+
+    def dataBounds(self, ax: int, frac: float = 1.0,
+                   orthoRange: Any = None) -> tuple[float | None, float | None]:
+        # The bands span whatever rows are shown: they bound time only.
+        if ax != 0 or len(self._starts) == 0:
+            return None, None
+        return float(self._starts.min()), float(self._ends.max())
+
+    def viewRangeChanged(self) -> None:
+        # The bands' height is the view's: the bounds follow it.
+        self.prepareGeometryChange()
+        super().viewRangeChanged()
+
+    def boundingRect(self) -> QRectF:
+        view = self.viewRect()
+        if view is None or len(self._starts) == 0:
+            return QRectF()
+        x0, x1 = float(self._starts.min()), float(self._ends.max())
+        return QRectF(x0, view.top(), x1 - x0, view.height()).normalized()
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:  # fmt: skip
+        self.painted = 0
+        view = self.viewRect()
+        if view is None or len(self._starts) == 0:
+            return
+        y0, y1 = min(view.top(), view.bottom()), max(view.top(), view.bottom())
+        keep = np.flatnonzero((self._ends >= view.left()) & (self._starts <= view.right()))
+        path = QPainterPath()
+        for a, b in zip(self._starts[keep].tolist(), self._ends[keep].tolist(), strict=True):
+            # Clipped to the view: a band far outside it is not filled to its end.
+            a, b = max(a, view.left()), min(b, view.right())
+            path.addRect(QRectF(a, y0, b - a, y1 - y0))
+        self.painted = len(keep)
+        painter.fillPath(path, self.brush)
+
+
+def _utc_label(seconds: float) -> str:
+    return timefmt.short(datetime.fromtimestamp(seconds, timezone.utc))
+
+
+class TimeCursorLine(pg.InfiniteLine):
+    """A vertical line at a time (s since the epoch) that the user drags; `moved` carries
+    the new time during the drag, `released` the time where the drag ended."""
+
+    moved = Signal(float)
+    released = Signal(float)
+
+    def __init__(self, at: float = 0.0, pen: QPen | QColor | str = "#d40000",
+                 label: Callable[[float], str] = _utc_label,
+                 parent: Any = None) -> None:  # fmt: skip
+        super().__init__(pos=at, angle=90, movable=True, pen=pen,
+                         hoverPen=pg.mkPen(pen, width=3))  # fmt: skip
+        if parent is not None:
+            self.setParentItem(parent)
+        self._format = label
+        self.label = pg.InfLineLabel(self, text=label(at), position=0.02,
+                                     anchors=[(0, 0), (0, 0)],
+                                     fill=pg.mkBrush(255, 255, 255, 200), color="#000000")
+        self.sigPositionChanged.connect(self._relabel)
+        self.sigDragged.connect(lambda _line: self.moved.emit(self.time))
+        self.sigPositionChangeFinished.connect(lambda _line: self.released.emit(self.time))
+
+    @property
+    def time(self) -> float:
+        return float(self.value())
+
+    def set_time(self, seconds: float) -> None:
+        """Move the line without emitting `moved` (as a time cursor elsewhere moved)."""
+        self.setValue(seconds)
+
+    def _relabel(self) -> None:
+        self.label.setText(self._format(self.time))
