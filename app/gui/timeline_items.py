@@ -21,7 +21,8 @@ then composited over the items below it.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Iterable, Mapping
+import time
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -41,6 +42,8 @@ SETTLE_MS = 150  # a zoom shows the last image scaled until it rests this long
 MAX_STRETCH = 2.0  # ... unless that image would be scaled more than this: it is too coarse
 CACHE_MARGIN = 0.25  # of the view's size, each side: pans of a quarter view reuse the image
 DIRECT_MAX = 2_000  # layers of at most this many bars are filled by Qt, without an image
+RASTER_SLICE = 40_000  # bars rasterised at a time by a progressive image
+RASTER_BUDGET_S = 0.008  # rasterising per event-loop turn, leaving room for the frame
 OUTLINE_MIN_PX = 4  # style pens outline bars only at least this tall: thinner, all outline
 
 
@@ -77,10 +80,17 @@ class BarLayer(pg.GraphicsObject):
                  pens: Mapping[Hashable, QPen] | None = None, inset: float = 0.15,
                  default_brush: QBrush | QColor | str = "#7a7a7a",
                  highlight_pen: QPen | None = None, settle_ms: int = SETTLE_MS,
+                 progressive: bool = False,
                  parent: Any = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.settle_ms = settle_ms  # 0: make the image afresh at every zoom step
         self._settled = False
+        self.progressive = progressive
+        self._job: _Raster | None = None
+        self._step = QTimer(self)
+        self._step.setSingleShot(True)
+        self._step.setInterval(0)
+        self._step.timeout.connect(self._advance)
         self._settle = QTimer(self)
         self._settle.setSingleShot(True)
         self._settle.timeout.connect(self._settle_now)
@@ -325,25 +335,60 @@ class BarLayer(pg.GraphicsObject):
         if fresh and not same and self.settle_ms > 0 and not self._settled \
                 and _stretch(cached[0], scale) <= MAX_STRETCH:  # fmt: skip
             assert cached is not None
-            at = t.map(cached[3])
-            painter.save()
-            painter.setTransform(QTransform(scale[0] / cached[0][0], 0.0, 0.0,
-                                            scale[1] / cached[0][1], at.x(), at.y()))
-            painter.drawImage(0, 0, self._image)
-            painter.restore()
+            _draw_mapped(painter, t, cached, self._image)
             self._settle.start(self.settle_ms)
             return
         if not same or cached is None or not cached[2].contains(view):
             mx, my = view.width() * CACHE_MARGIN, view.height() * CACHE_MARGIN
             extent = view.adjusted(-mx, -my, mx, my)
             left, top, width, height = _device(t, extent)
-            self._render((t.m11(), t.dx() - left, t.m22(), t.dy() - top, width, height),
-                         extent)  # fmt: skip
+            frame = (t.m11(), t.dx() - left, t.m22(), t.dy() - top, width, height)
             origin = t.inverted()[0].map(QPointF(left, top))
+            if self.progressive and cached is not None:
+                # The last image stays up, mapped to the view, while the new one is made a
+                # slice per event-loop turn: no frame waits for every bar to be drawn.
+                job = self._job
+                if job is None or job.version != self._version or job.scale != scale \
+                        or not job.extent.contains(view):  # fmt: skip
+                    self._job = _Raster(self, frame, extent, scale, origin)
+                    self._step.start()
+                _draw_mapped(painter, t, cached, self._image)
+                return
+            self._job = None
+            self._render(frame, extent)
             cached = self._cache = (scale, self._version, extent, origin)
             self._settled = False
         at = t.map(cached[3])
         painter.drawImage(QPointF(round(at.x()), round(at.y())), self._image)
+
+    def _advance(self) -> None:
+        """A slice of the image being made; when it is done, it replaces the shown one."""
+        job = self._job
+        if job is None:
+            return
+        if job.version != self._version:  # the bars changed: the next paint starts anew
+            self._job = None
+            self.update()
+            return
+        deadline = time.perf_counter() + RASTER_BUDGET_S
+        while True:
+            try:
+                next(job.steps)
+            except StopIteration:
+                self._job = None
+                self._pixels, self._image = job.pixels, job.image
+                self._cache = (job.scale, job.version, job.extent, job.origin)
+                self._settled = False
+                self.update()
+                return
+            if time.perf_counter() >= deadline:
+                break
+        self._step.start()
+
+    @property
+    def stroking(self) -> bool:
+        """Whether a progressive image is being made (the last one is shown meanwhile)."""
+        return self._job is not None
 
     def _settle_now(self) -> None:
         self._settled = True
@@ -395,14 +440,21 @@ class BarLayer(pg.GraphicsObject):
     def _render(self, frame: tuple[float, float, float, float, int, int], view: QRectF,
                 ) -> None:  # fmt: skip
         """Rasterise the bars in view (but those being dragged) into the layer's image."""
-        sx, ox, sy, oy, width, height = frame
-        self.renders += 1
-        culled = self._culled(view, sx, sy)
+        _, _, _, _, width, height = frame
         if self._pixels.shape != (height, width):
             self._pixels = np.empty((height, width), dtype=np.uint32)
             self._image = QImage(self._pixels.data, width, height, width * 4,
                                  QImage.Format.Format_ARGB32_Premultiplied)  # fmt: skip
-        pixels = self._pixels
+        for _ in self._raster(frame, view, self._pixels, self._image):
+            pass
+
+    def _raster(self, frame: tuple[float, float, float, float, int, int], view: QRectF,
+                pixels: np.ndarray, image: QImage) -> Iterator[None]:
+        """Rasterise into `pixels` (under `image`), pausing after each slice of bars: the
+        synchronous render runs it through, a progressive one a slice per event-loop turn."""
+        sx, ox, sy, oy, width, height = frame
+        self.renders += 1
+        culled = self._culled(view, sx, sy)
         pixels.fill(0)
         if not culled:
             return
@@ -414,14 +466,14 @@ class BarLayer(pg.GraphicsObject):
         ylo, yhi = _span((rows + self.inset) * sy + oy, (rows + 1 - self.inset) * sy + oy,
                          height)  # fmt: skip
         ybase, tall = (ylo * width).astype(np.int32), (yhi - ylo) != 1
-        inner = QPainter(self._image)
-        inner.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
-        inner.setPen(Qt.PenStyle.NoPen)
         any_tall = bool(tall.any())
+        slices = []
         for s, a, b, keep in culled:
-            start, end, row = self._start[a:b], self._end[a:b], self._row[a:b]
-            if keep is not None:
-                start, end, row = start[keep], end[keep], row[keep]
+            positions = np.arange(a, b) if keep is None else a + keep
+            slices += [(s, positions[i:i + RASTER_SLICE])
+                       for i in range(0, len(positions), RASTER_SLICE)]  # fmt: skip
+        for s, where in slices:
+            start, end, row = self._start[where], self._end[where], self._row[where]
             lo, hi = _pixel_span(start, end, sx, ox, width)
             r = row - r0
             w = hi - lo
@@ -438,12 +490,16 @@ class BarLayer(pg.GraphicsObject):
                 wide = np.flatnonzero(~narrow & (w > 0) & (yhi[r] > ylo[r]))
                 if len(wide):
                     rw = r[wide]
+                    inner = QPainter(image)
+                    inner.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
+                    inner.setPen(Qt.PenStyle.NoPen)
                     self._fill(inner, s, lo[wide], ylo[rw], w[wide], yhi[rw] - ylo[rw])
+                    inner.end()
                 n = np.flatnonzero(narrow)
                 base, w = base[n], w[n]
             if len(base):
                 _write_spans(flat, base, w, _premultiplied(self._style_brush[s].color()))
-        inner.end()
+            yield
 
     def _fill(self, painter: QPainter, style: int, x: np.ndarray, y: np.ndarray,
               w: np.ndarray, h: np.ndarray) -> None:  # fmt: skip
@@ -529,6 +585,35 @@ def _merged(x: np.ndarray, y: np.ndarray, w: np.ndarray, *rest: np.ndarray,
     rx, ry, rw, rh = rest if rest else (np.empty(0, dtype=np.int64),) * 4
     return (np.concatenate([mx, rx]), np.concatenate([my, ry]),
             np.concatenate([e - s, rw]), np.concatenate([np.ones(len(s), np.int64), rh]))
+
+
+class _Raster:
+    """A progressive image under way: its own pixels, and the steps still to run."""
+
+    def __init__(self, layer: BarLayer, frame: tuple[float, float, float, float, int, int],
+                 extent: QRectF, scale: tuple[float, float], origin: QPointF) -> None:
+        width, height = frame[4], frame[5]
+        self.pixels = np.empty((height, width), dtype=np.uint32)
+        self.image = QImage(self.pixels.data, width, height, width * 4,
+                            QImage.Format.Format_ARGB32_Premultiplied)  # fmt: skip
+        self.extent, self.scale, self.origin = QRectF(extent), scale, origin
+        self.version = layer._version
+        self.steps = layer._raster(frame, extent, self.pixels, self.image)
+
+
+def _draw_mapped(painter: QPainter, t: QTransform, cached: tuple[Any, ...],
+                 image: QImage) -> None:  # fmt: skip
+    """An image made at another scale or place, mapped onto the view as it is now."""
+    scale = (t.m11(), t.m22())
+    at = t.map(cached[3])
+    painter.save()
+    if all(map(_close, cached[0], scale)):
+        painter.drawImage(QPointF(round(at.x()), round(at.y())), image)
+    else:
+        painter.setTransform(QTransform(scale[0] / cached[0][0], 0.0, 0.0,
+                                        scale[1] / cached[0][1], at.x(), at.y()))
+        painter.drawImage(0, 0, image)
+    painter.restore()
 
 
 def _span(a: np.ndarray, b: np.ndarray, size: int | None) -> tuple[np.ndarray, np.ndarray]:

@@ -123,10 +123,11 @@ class TimelineView(TimelineEdits, QWidget):
         self.nights = NightShading()
         # Behind each serial's bar, the plan as made (a pale ghost where reports moved it);
         # inside it, a dark segment per critical point passage; on those, conflicts in red.
-        self.planned = BarLayer({"planned": PLANNED}, inset=0.06)
+        self.planned = BarLayer({"planned": PLANNED}, inset=0.06, progressive=True)
         brushes = {status: colour for status, (colour, _) in STATUS_STYLE.items()}
-        self.bars = BarLayer(brushes, inset=0.2, highlight_pen=_outline(SELECTED_OUTLINE))
-        self.segments = BarLayer({"passage": SEGMENT}, inset=0.34)
+        self.bars = BarLayer(brushes, inset=0.2, highlight_pen=_outline(SELECTED_OUTLINE),
+                             progressive=True)  # fmt: skip
+        self.segments = BarLayer({"passage": SEGMENT}, inset=0.34, progressive=True)
         self.conflicts = BarLayer({"conflict": CONFLICT, "preview": PREVIEW}, inset=0.3)
         for z, layer in enumerate((self.nights, self.planned, self.bars, self.segments,
                                    self.conflicts)):  # fmt: skip

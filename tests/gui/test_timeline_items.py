@@ -354,3 +354,31 @@ def test_a_drag_point_near_a_thin_bar(plot) -> None:
 def test_bars_must_match_in_number() -> None:
     with pytest.raises(ValueError):
         layer().set_bars(np.array([0, 1]), np.array([0.0]), np.array([1.0]), ["a"], ["m"])
+
+
+def test_a_progressive_image_shows_the_last_one_then_the_same_bars(plot, qtbot,
+                                                                   monkeypatch) -> None:
+    monkeypatch.setattr(timeline_items, "DIRECT_MAX", 0)
+    monkeypatch.setattr(timeline_items, "RASTER_SLICE", 3)  # many slices of a small layer
+    monkeypatch.setattr(timeline_items, "RASTER_BUDGET_S", 0.0)  # one slice per turn
+    bars = layer()
+    bars.progressive, bars.settle_ms = True, 0
+    rows = np.arange(12)
+    bars.set_bars(rows, rows * 20.0, rows * 20.0 + 150.0, ["b"] * 12,
+                  [f"m{r}" for r in rows])  # fmt: skip
+    plot.addItem(bars)
+    plot.grab()  # the first image is made at once: there is nothing to show instead
+    renders = bars.renders
+    assert not bars.stroking
+    look(plot, (SPAN[0], SPAN[1] * 0.6), ROWS)  # zoomed in: a new image is needed
+    plot.grab()
+    assert bars.stroking  # the last image shown, mapped to the new view
+    steps = 0
+    while bars.stroking:
+        bars._advance()
+        steps += 1
+    assert steps > 2 and bars.renders == renders + 1
+    progressive = plot.grab().toImage()
+    bars.progressive = False
+    bars._cache = None  # made afresh at once, as a reference
+    assert plot.grab().toImage() == progressive
