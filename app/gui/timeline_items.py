@@ -42,8 +42,8 @@ SETTLE_MS = 150  # a zoom shows the last image scaled until it rests this long
 MAX_STRETCH = 2.0  # ... unless that image would be scaled more than this: it is too coarse
 CACHE_MARGIN = 0.25  # of the view's size, each side: pans of a quarter view reuse the image
 DIRECT_MAX = 2_000  # layers of at most this many bars are filled by Qt, without an image
-RASTER_SLICE = 40_000  # bars rasterised at a time by a progressive image
-RASTER_BUDGET_S = 0.008  # rasterising per event-loop turn, leaving room for the frame
+RASTER_SLICE = 6_000  # bars rasterised at a time by a progressive image
+RASTER_BUDGET_S = 0.0025  # per layer and event-loop turn: three layers and a frame fit
 OUTLINE_MIN_PX = 4  # style pens outline bars only at least this tall: thinner, all outline
 
 
@@ -449,13 +449,14 @@ class BarLayer(pg.GraphicsObject):
             pass
 
     def _raster(self, frame: tuple[float, float, float, float, int, int], view: QRectF,
-                pixels: np.ndarray, image: QImage) -> Iterator[None]:
+                pixels: np.ndarray, image: QImage, clear: bool = True) -> Iterator[None]:
         """Rasterise into `pixels` (under `image`), pausing after each slice of bars: the
         synchronous render runs it through, a progressive one a slice per event-loop turn."""
         sx, ox, sy, oy, width, height = frame
         self.renders += 1
         culled = self._culled(view, sx, sy)
-        pixels.fill(0)
+        if clear:
+            pixels.fill(0)
         if not culled:
             return
         flat = pixels.reshape(-1)
@@ -593,12 +594,13 @@ class _Raster:
     def __init__(self, layer: BarLayer, frame: tuple[float, float, float, float, int, int],
                  extent: QRectF, scale: tuple[float, float], origin: QPointF) -> None:
         width, height = frame[4], frame[5]
-        self.pixels = np.empty((height, width), dtype=np.uint32)
+        # Zeroed pages come from the system untouched: no frame pays to clear a new image.
+        self.pixels = np.zeros((height, width), dtype=np.uint32)
         self.image = QImage(self.pixels.data, width, height, width * 4,
                             QImage.Format.Format_ARGB32_Premultiplied)  # fmt: skip
         self.extent, self.scale, self.origin = QRectF(extent), scale, origin
         self.version = layer._version
-        self.steps = layer._raster(frame, extent, self.pixels, self.image)
+        self.steps = layer._raster(frame, extent, self.pixels, self.image, clear=False)
 
 
 def _draw_mapped(painter: QPainter, t: QTransform, cached: tuple[Any, ...],
