@@ -188,6 +188,18 @@ class MainWindow(BundleDropTarget, QMainWindow):
             self.audit_dialog = AuditLogDialog(self.store, self)
         _bring_up(self.audit_dialog)
 
+    def show_help(self) -> None:
+        """The help, open at the section about the view in front."""
+        from app.gui.views.help_dialog import HelpDialog
+
+        if getattr(self, "help_dialog", None) is None:
+            self.help_dialog = HelpDialog(self)
+        current = self.tabs.currentWidget()
+        key = {self.movements_page: "movements", self.permit_inbox: "permits",
+               self.map_view: "map", self.timeline_view: "timeline"}.get(current, "movements")
+        _bring_up(self.help_dialog)
+        self.help_dialog.show_section(key)
+
     def about(self) -> None:
         QMessageBox.about(self, "About MovCon",
                           f"<h3>MovCon {__version__}</h3>"
@@ -274,6 +286,10 @@ class MainWindow(BundleDropTarget, QMainWindow):
         sync_menu.addAction(self.keys_action)
         sync_menu.addAction(self.audit_action)
         help_menu = self.menuBar().addMenu("&Help")
+        self.help_action = QAction("MovCon &help", self)
+        self.help_action.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))
+        self.help_action.triggered.connect(self.show_help)
+        help_menu.addAction(self.help_action)
         self.about_action = QAction("&About MovCon", self)
         self.about_action.triggered.connect(self.about)
         help_menu.addAction(self.about_action)
