@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 export LANG ?= C.UTF-8
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench package clean
 
 $(STAMP): pyproject.toml packaging/debian-deps.sh
 	bash packaging/debian-deps.sh $(DEPS_FLAGS)
@@ -33,6 +33,14 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check app tests bench
+
+# The desktop application as one folder, dist/movcon (PyInstaller; see packaging/README.md).
+package: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[package]'
+	$(VENV)/bin/pyinstaller packaging/movcon.spec --noconfirm --log-level WARN \
+		--distpath dist --workpath build/pyinstaller
+	cp packaging/movcon.desktop resources/icons/movcon-256.png dist/movcon/
+	dist/movcon/movcon --version
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m bench

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages MovCon needs that are missing on this machine.
-#   debian-deps.sh          what the tests need (Qt offscreen, fonts, Python venv)
+#   debian-deps.sh          what the tests and the package build need (Qt offscreen, fonts,
+#                           Python venv, binutils for PyInstaller)
 #   debian-deps.sh --gui    also what a real desktop window (X11/xcb) needs
 # Uses sudo when not run as root. Does nothing when everything is present.
 set -euo pipefail
 
 pkgs=(python3-venv python3-pip libgl1 libegl1 libglib2.0-0 libfontconfig1 libdbus-1-3
-      libxkbcommon0 fonts-dejavu-core)
+      libxkbcommon0 fonts-dejavu-core binutils gdal-bin poppler-utils)
 if [ "${1:-}" = "--gui" ]; then
   pkgs+=(libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
          libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 libxcb-xinerama0 libxcb-randr0)
