@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QMainWindow,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from app import __version__
 from app.core import timefmt
+from app.core.paths import resources_dir
 from app.core.commands import UndoStack
 from app.core.store import Store, StoreError
 from app.gui.integrity import IntegrityCheck
@@ -57,6 +58,9 @@ class MainWindow(BundleDropTarget, QMainWindow):
         self.integrity: IntegrityCheck | None = None
         self.keys_dialog: KeysTrustDialog | None = None  # made when first asked for
         self.audit_dialog: AuditLogDialog | None = None
+        icon = resources_dir() / "icons" / "movcon-256.png"
+        if icon.exists():
+            self.setWindowIcon(QIcon(str(icon)))
         self._build_menus()
         self._show(store)
         self.setAcceptDrops(True)  # bundle files dropped anywhere on the window are imported
