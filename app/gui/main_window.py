@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 
 from app import __version__
 from app.core import timefmt
-from app.core.paths import resources_dir
 from app.core.commands import UndoStack
+from app.core.paths import resources_dir
 from app.core.store import Store, StoreError
 from app.gui.integrity import IntegrityCheck
 from app.gui.map_view import MapView
