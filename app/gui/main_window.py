@@ -29,8 +29,10 @@ from app.core.paths import resources_dir
 from app.core.store import Store, StoreError
 from app.gui.integrity import IntegrityCheck
 from app.gui.map_view import MapView
+from app.gui.marking import MarkingBanner
 from app.gui.planning import PlanningService
 from app.gui.selection import Selection
+from app.gui.settings import Settings
 from app.gui.time_cursor import TimeCursor, TimeCursorBar
 from app.gui.timeline_view import TimelineView
 from app.gui.views.audit_log import AuditLogDialog
@@ -50,9 +52,11 @@ PLANNING_DELAY_MS = 200
 class MainWindow(BundleDropTarget, QMainWindow):
     """One window per store; opening or creating another store swaps the views over."""
 
-    def __init__(self, store: Store, now: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, store: Store, now: Callable[[], datetime] | None = None,
+                 settings: Settings | None = None) -> None:  # fmt: skip
         super().__init__()
         self.store = store
+        self.settings = settings or Settings(parent=self)
         self._now = now  # a fixed clock for the deadlines (snapshots, tests); None: real time
         self.tray: QSystemTrayIcon | None = None  # made when first needed
         self.integrity: IntegrityCheck | None = None
@@ -65,6 +69,9 @@ class MainWindow(BundleDropTarget, QMainWindow):
         self._show(store)
         self.setAcceptDrops(True)  # bundle files dropped anywhere on the window are imported
         self.resize(1400, 850)
+        self.settings.restore_window(self, self._splitters())
+        self.settings.remember_store(store.path)
+        self.settings.changed.connect(self._setting_changed)
 
     # -- store --------------------------------------------------------------------------
     def open_store(self) -> None:
@@ -83,6 +90,7 @@ class MainWindow(BundleDropTarget, QMainWindow):
             QMessageBox.critical(self, "Cannot open store", str(exc))
             return False
         self._switch(store)
+        self.settings.remember_store(store.path)
         self.check_integrity()
         return True
 
@@ -105,6 +113,7 @@ class MainWindow(BundleDropTarget, QMainWindow):
             QMessageBox.critical(self, "Cannot create store", str(exc))
             return
         self._switch(store)
+        self.settings.remember_store(store.path)
 
     def refresh(self) -> None:
         """Re-read everything shown, after this console or a sync import wrote."""
@@ -216,7 +225,24 @@ class MainWindow(BundleDropTarget, QMainWindow):
         if self.focusWidget() is None:
             self.movement_list.table.setFocus()  # arrow keys walk the list from the start
 
+    def show_settings(self) -> None:
+        from app.gui.views.settings_dialog import SettingsDialog
+
+        SettingsDialog(self.settings, self).exec()
+
+    def _splitters(self) -> dict[str, Any]:
+        return {"movements": self.splitter}
+
+    def _setting_changed(self, name: str) -> None:
+        if name == "time_style":
+            index = self.timeline_view.label_combo.findData(self.settings.time_style)
+            self.timeline_view.label_combo.setCurrentIndex(index)
+        if name in ("time_style", "time_zone", "coordinates"):
+            self.refresh()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.save_window(self, self._splitters())
+        self.settings.sync()
         self._finish_check()
         self.sync_panel.cancel()  # an import not yet committing stops and writes nothing
         self.sync_dialog.close()
@@ -240,6 +266,11 @@ class MainWindow(BundleDropTarget, QMainWindow):
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         file_menu.addAction(self.open_action)
         file_menu.addAction(self.new_action)
+        file_menu.addSeparator()
+        self.settings_action = QAction("&Settings…", self)
+        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.settings_action.triggered.connect(self.show_settings)
+        file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         view_menu = self.menuBar().addMenu("&View")
@@ -370,7 +401,19 @@ class MainWindow(BundleDropTarget, QMainWindow):
         self.tabs.setTabToolTip(3, "Who passes which critical point when, with conflicts "
                                    "(Ctrl+4)")  # fmt: skip
 
+        # The classification marking above and below everything (hidden when there is none).
+        outer = QWidget()
+        outer_layout = QVBoxLayout(outer)
+        outer_layout.setContentsMargins(0, 0, 0, 0)
+        outer_layout.setSpacing(0)
+        self.marking_top = MarkingBanner()
+        self.marking_bottom = MarkingBanner()
+        for banner in (self.marking_top, self.marking_bottom):
+            banner.follow(self.settings)
         central = QWidget()
+        outer_layout.addWidget(self.marking_top)
+        outer_layout.addWidget(central, 1)
+        outer_layout.addWidget(self.marking_bottom)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(6)
@@ -381,8 +424,10 @@ class MainWindow(BundleDropTarget, QMainWindow):
         # The time cursor steers the views drawn in time; the lists have no use for it.
         self.time_bar.setVisible(False)
         self.tabs.currentChanged.connect(self._tab_changed)
+        combo = self.timeline_view.label_combo
+        combo.setCurrentIndex(combo.findData(self.settings.time_style))
         previous = self.takeCentralWidget()
-        self.setCentralWidget(central)
+        self.setCentralWidget(outer)
         if previous is not None:
             previous.deleteLater()
         # The badge and the first notice of what is overdue already.
