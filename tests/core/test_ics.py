@@ -152,7 +152,7 @@ def test_bad_input_writes_nothing(db: Path, tmp_path: Path,
     assert "is a folder" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plans.ics"]
     with pytest.raises(SystemExit):
-        main(["--db", str(db), "export", "--format", "pdf", "--out", str(out)])
+        main(["--db", str(db), "export", "--format", "docx", "--out", str(out)])
     assert out.read_bytes() == b"old"
 
 
