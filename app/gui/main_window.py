@@ -27,6 +27,7 @@ from app.core import timefmt
 from app.core.commands import UndoStack
 from app.core.paths import resources_dir
 from app.core.store import Store, StoreError
+from app.gui.app import open_locked
 from app.gui.integrity import IntegrityCheck
 from app.gui.map_view import MapView
 from app.gui.marking import MarkingBanner
@@ -85,9 +86,11 @@ class MainWindow(BundleDropTarget, QMainWindow):
         if self._exchange_running():
             return False
         try:
-            store = Store.open(path, check="quick")
+            store = open_locked(path, lambda: Store.open(path, check="quick"), self)
         except StoreError as exc:
             QMessageBox.critical(self, "Cannot open store", str(exc))
+            return False
+        if store is None:  # open in another MovCon: the person was told
             return False
         self._switch(store)
         self.settings.remember_store(store.path)
@@ -108,9 +111,12 @@ class MainWindow(BundleDropTarget, QMainWindow):
         if choice is None:
             return
         try:
-            store = Store.create(choice.path, choice.nation, choice.site_name)
+            store = open_locked(choice.path, lambda: Store.create(
+                choice.path, choice.nation, choice.site_name), self)
         except (StoreError, OSError) as exc:
             QMessageBox.critical(self, "Cannot create store", str(exc))
+            return
+        if store is None:
             return
         self._switch(store)
         self.settings.remember_store(store.path)
