@@ -36,12 +36,10 @@ Writer = Callable[[Export], tuple[bytes, int]]
 def _ics(e: Export) -> tuple[bytes, int]:
     from app.core.exports import ics
 
-    if e.marking:
-        # Refused, not dropped: a marked export must not come out unmarked.
-        raise ValueError("--marking: the ics writer cannot carry a marking yet")
     records = {r["id"]: r for r in e.store.rows("movements")}
     count = len(ics.exported(records, e.plans, e.movement_ids))
-    return ics.movements_ics(e.store, e.plans, movement_ids=e.movement_ids), count
+    return ics.movements_ics(e.store, e.plans, movement_ids=e.movement_ids,
+                             marking=e.marking), count  # fmt: skip
 
 
 def _routes(e: Export) -> int:
@@ -177,6 +175,5 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--movement", action="append", metavar="ID",
                    help="only this movement (repeat for more; default all planned)")
     p.add_argument("--marking", metavar="TEXT",
-                   help="classification marking on every page and file, e.g. 'NATO RESTRICTED' "
-                   "(not yet for ics)")
+                   help="classification marking on every page and file, e.g. 'NATO RESTRICTED'")
     p.set_defaults(func=_export)

@@ -370,6 +370,9 @@ class MainWindow(BundleDropTarget, QMainWindow):
                                           time_cursor=self.time_cursor, undo=self.undo_stack,
                                           plans_itself=False, now=self._now)  # fmt: skip
         self.timeline_view.edited.connect(self._map_edited)
+        # Its exported pages and files carry the marking set for this console.
+        self.timeline_view.marking_source = lambda: (self.settings.marking_text,
+                                                     self.settings.marking_colour)
         self.timeline_view.show_on_map.connect(self._show_selection_on_map)
         self.timeline_view.open_permits.connect(self.show_permits)
         self.time_bar = TimeCursorBar(self.time_cursor)

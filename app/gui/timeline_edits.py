@@ -12,12 +12,13 @@ from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QMarginsF, QPoint, QRectF, Qt
-from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPainter, QPdfWriter, QPixmap
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
 
 from app.core import timefmt
 from app.core.commands import UndoError
 from app.core.domain.validation import ValidationError
+from app.gui.marking import paint_marking
 
 SNAP_S = 300.0  # a dragged movement moves in 5-minute steps
 STARTED = frozenset({"under_way", "completed"})
@@ -256,6 +257,29 @@ class TimelineEdits:
         self.edited.emit()
 
     # -- exports ----------------------------------------------------------------------------
+    def marking(self) -> tuple[str, str] | None:
+        """The classification marking (text, colour) exports carry; the console sets it."""
+        found = self.marking_source() if self.marking_source is not None else None
+        return found if found and found[0] else None
+
+    marking_source: Any = None  # () -> (text, colour) | None
+
+    def _marked(self, picture: QPixmap) -> QPixmap:
+        """`picture` with the marking in a band above and below it (when there is one)."""
+        marking = self.marking()
+        if marking is None:
+            return picture
+        probe = QPixmap(1, 1)
+        painter = QPainter(probe)
+        band = int(paint_marking(painter, QRectF(0, 0, picture.width(), 1000), *marking) + 1)
+        painter.end()
+        out = QPixmap(picture.width(), picture.height() + 2 * band)
+        out.fill(Qt.GlobalColor.white)
+        painter = QPainter(out)
+        painter.drawPixmap(0, band, picture)
+        paint_marking(painter, QRectF(out.rect()), *marking)
+        painter.end()
+        return out
     def _ask_path(self, title: str, suffix: str, kinds: str) -> Path | None:
         path, _ = QFileDialog.getSaveFileName(self, title, str(Path.home() / f"timeline{suffix}"),
                                               kinds)  # fmt: skip
@@ -268,7 +292,7 @@ class TimelineEdits:
         path = path or self._ask_path("Save the timeline", ".png", "PNG pictures (*.png)")
         if path is None:
             return None
-        if not self.plot.grab().save(str(path), "PNG"):
+        if not self._marked(self.plot.grab()).save(str(path), "PNG"):
             QMessageBox.warning(self, "Not saved", f"Cannot write {path}.")
             return None
         self.status.setText(f"Saved {path}")
@@ -290,6 +314,10 @@ class TimelineEdits:
             QMessageBox.warning(self, "Not saved", f"Cannot write {path}.")
             return None
         page = QRectF(painter.viewport())
+        marking = self.marking()
+        if marking is not None:
+            band = paint_marking(painter, page, *marking)
+            page = page.adjusted(0, band + 6, 0, -band - 6)
         font = QFont()
         font.setPointSize(11)
         font.setBold(True)
@@ -320,7 +348,9 @@ class TimelineEdits:
                                       "iCalendar files (*.ics)")  # fmt: skip
         if path is None:
             return None
-        data = movements_ics(self.store, self.plans.plans)
+        marking = self.marking()
+        data = movements_ics(self.store, self.plans.plans,
+                             marking=marking[0] if marking else None)  # fmt: skip
         try:
             handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".movcon-", suffix=".ics")
             with os.fdopen(handle, "wb") as out:

@@ -416,11 +416,18 @@ def test_bad_input_writes_nothing(fmt: str, db: Path, tmp_path: Path,
     assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]
 
 
-def test_a_marking_the_format_cannot_carry_is_refused(db: Path, tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_calendar_carries_the_marking_on_every_event(db: Path, tmp_path: Path) -> None:
+    import icalendar
+
     out = tmp_path / "plans.ics"
     argv = ["--db", str(db), "export", "--format", "ics", "--out", str(out)]
-    assert main([*argv, "--marking", MARK]) == EXIT_BAD_INPUT
-    assert "cannot carry a marking" in capsys.readouterr().err
-    assert not out.exists()
-    assert main(argv) == 0  # unmarked, as before
+    assert main([*argv, "--marking", MARK]) == 0
+    calendar = icalendar.Calendar.from_ical(out.read_bytes())
+    assert str(calendar["x-movcon-marking"]) == MARK
+    events = list(calendar.walk("VEVENT"))
+    assert events and all(str(e["summary"]).startswith(f"{MARK}: ") for e in events)
+    assert all(str(e["description"]).startswith(MARK) for e in events)
+    assert main(argv) == 0  # unmarked when none is asked for
+    plain = icalendar.Calendar.from_ical(out.read_bytes())
+    assert "x-movcon-marking" not in plain
+    assert not any(str(e["summary"]).startswith(MARK) for e in plain.walk("VEVENT"))

@@ -283,3 +283,25 @@ def test_the_snapshot_renders_the_timeline(demo_path: Path, tmp_path: Path) -> N
     out = snapshot.render(demo_path, tmp_path / "t.png", view="timeline",
                           at="2026-06-09T11:00:00Z", size=(900, 600))  # fmt: skip
     assert (QImage(str(out)).width(), QImage(str(out)).height()) == (900, 600)
+
+
+def test_exports_carry_the_classification_marking(view: TimelineView, tmp_path: Path) -> None:
+    import shutil as sh
+    import subprocess
+
+    import icalendar
+    from PySide6.QtGui import QImage
+
+    plain = QImage(str(view.export_png(tmp_path / "plain.png")))
+    view.marking_source = lambda: ("NATO RESTRICTED", "#502b85")
+    marked = QImage(str(view.export_png(tmp_path / "marked.png")))
+    assert marked.height() > plain.height() and marked.width() == plain.width()
+    band = QColor(marked.pixelColor(marked.width() // 2, 2))
+    assert band == QColor("#502b85")
+    ics = icalendar.Calendar.from_ical(view.export_ics(tmp_path / "m.ics").read_bytes())
+    assert all(str(e["summary"]).startswith("NATO RESTRICTED: ") for e in ics.walk("VEVENT"))
+    pdf = view.export_pdf(tmp_path / "m.pdf")
+    if sh.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                              check=True).stdout  # fmt: skip
+        assert text.count("NATO RESTRICTED") >= 2  # top and bottom of the page

@@ -32,11 +32,14 @@ def uid(movement_id: str) -> str:
 
 
 def movements_ics(store: Any, plans: Mapping[str, MovementPlan], at: datetime | None = None,
-                  movement_ids: Iterable[str] | None = None) -> bytes:
+                  movement_ids: Iterable[str] | None = None,
+                  marking: str | None = None) -> bytes:
     """The calendar of the planned movements (those of `movement_ids` only, if given).
 
     A movement asked for by id that is not in the store, or has no plan with a serial,
-    raises ValueError naming it; unasked, such movements are left out.
+    raises ValueError naming it; unasked, such movements are left out. A classification
+    `marking` leads every event's summary and description (what a calendar shows) and names
+    the calendar.
     """
     stamp = (at or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     records = {r["id"]: r for r in store.rows("movements")}
@@ -47,8 +50,15 @@ def movements_ics(store: Any, plans: Mapping[str, MovementPlan], at: datetime | 
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
+    if marking:
+        cal.add("x-wr-calname", f"{marking} — MovCon movements")
+        cal.add("x-movcon-marking", marking)
     events = [_event(records[m], plans[m], stamp, serial_names) for m in chosen]
     for _, _, event in sorted(events, key=lambda e: (e[0], e[1])):
+        if marking:
+            for key in ("summary", "description"):
+                event[key] = f"{marking}: {event[key]}" if key == "summary" \
+                    else f"{marking}\n\n{event[key]}"  # fmt: skip
         cal.add_component(event)
     return cal.to_ical()
 
