@@ -231,6 +231,35 @@ class MainWindow(BundleDropTarget, QMainWindow):
         if self.focusWidget() is None:
             self.movement_list.table.setFocus()  # arrow keys walk the list from the start
 
+    def undo(self) -> None:
+        """Undo the last edit: a permit decision when the inbox is in front (until it is
+        exported), else the last edit made on the map or the timeline (one stack)."""
+        current = self.tabs.currentWidget()
+        if current is self.permit_inbox:
+            self.permit_inbox.undo()
+        elif current is self.timeline_view:
+            self.timeline_view.undo_last()
+        else:
+            self.map_view.undo_last()
+            if current is not self.map_view:
+                self._tell_in_status(self.map_view.status.text())
+
+    def redo(self) -> None:
+        current = self.tabs.currentWidget()
+        view = self.timeline_view if current is self.timeline_view else self.map_view
+        view.redo_last()
+        if current not in (self.map_view, self.timeline_view):
+            self._tell_in_status(view.status.text())
+
+    def _tell_in_status(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    def _undo_changed(self) -> None:
+        stack = self.undo_stack
+        self.undo_action.setText(f"&Undo {stack.undo_label}" if stack.can_undo else "&Undo")
+        self.redo_action.setText(f"&Redo {stack.redo_label}" if stack.can_redo else "&Redo")
+        self.redo_action.setEnabled(stack.can_redo)
+
     def show_settings(self) -> None:
         from app.gui.views.settings_dialog import SettingsDialog
 
@@ -279,6 +308,13 @@ class MainWindow(BundleDropTarget, QMainWindow):
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        self.undo_action = self._action("&Undo", QKeySequence.StandardKey.Undo, self.undo)
+        self.undo_action.setShortcut(QKeySequence("Ctrl+Z"))
+        self.redo_action = self._action("&Redo", QKeySequence.StandardKey.Redo, self.redo)
+        self.redo_action.setShortcut(QKeySequence("Ctrl+Shift+Z"))
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
         view_menu = self.menuBar().addMenu("&View")
         self.movements_action = QAction("&Movements", self)
         self.movements_action.setShortcut(QKeySequence("Ctrl+1"))
@@ -356,6 +392,7 @@ class MainWindow(BundleDropTarget, QMainWindow):
         self.time_cursor = TimeCursor(now - timedelta(hours=12), now + timedelta(hours=12),
                                       at=now, now=self._now, parent=self)  # fmt: skip
         self.undo_stack = UndoStack(store)
+        self.undo_stack.listeners.append(self._undo_changed)
         self.movement_list.bind_selection(self.selection)
         self.permit_inbox = PermitInbox(store, now=self._now)
         self.permit_inbox.changed.connect(self._permits_written)
@@ -374,6 +411,10 @@ class MainWindow(BundleDropTarget, QMainWindow):
         self.timeline_view.marking_source = lambda: (self.settings.marking_text,
                                                      self.settings.marking_colour)
         self.timeline_view.show_on_map.connect(self._show_selection_on_map)
+        # Ctrl+Z and Ctrl+Shift+Z are the window's Edit menu, whichever view is in front.
+        for view_action in (self.map_view.undo_action, self.timeline_view.undo_action,
+                            self.permit_inbox.undo_action):  # fmt: skip
+            view_action.setShortcuts([])
         self.timeline_view.open_permits.connect(self.show_permits)
         self.time_bar = TimeCursorBar(self.time_cursor)
         self._fill_permits_menu()
@@ -441,6 +482,7 @@ class MainWindow(BundleDropTarget, QMainWindow):
             previous.deleteLater()
         # The badge and the first notice of what is overdue already.
         self.permit_inbox.check_deadlines()
+        self._undo_changed()
 
     def _fill_permits_menu(self) -> None:
         inbox = self.permit_inbox

@@ -220,6 +220,16 @@ class MapEdits:
         self.status.setText(f"Undone: {outcome.command.label}{kept}.")
         self._after_edit()
 
+    def redo_last(self) -> None:
+        try:
+            outcome = self.undo.redo()
+        except UndoError as exc:
+            self.status.setText(str(exc))
+            return
+        kept = f" ({', '.join(outcome.kept)} changed since: kept)" if outcome.kept else ""
+        self.status.setText(f"Redone: {outcome.command.label}{kept}.")
+        self._after_edit()
+
     def reload(self) -> None:
         """Re-read the routes after an edit (the points are reference data)."""
         self.routes = mapdata.routes(self.store)

@@ -250,6 +250,15 @@ class TimelineEdits:
         self.status.setText(f"Undone: {outcome.command.label}.")
         self._after_edit()
 
+    def redo_last(self) -> None:
+        try:
+            outcome = self.undo.redo()
+        except UndoError as exc:
+            self.status.setText(str(exc))
+            return
+        self.status.setText(f"Redone: {outcome.command.label}.")
+        self._after_edit()
+
     def _after_edit(self) -> None:
         self._planner = None
         if self.plans_itself:

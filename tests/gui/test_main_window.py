@@ -43,7 +43,7 @@ def test_menus_hold_the_store_actions_and_their_keys(store: Store, qtbot: QtBot)
     }
     assert keys == {"&Open store…": "Ctrl+O", "&New store…": "Ctrl+N", "&Quit": "Ctrl+Q"}
     menus = [a.text() for a in window.menuBar().actions()]
-    assert menus == ["&File", "&View", "&Permits", "&Sync", "&Help"]
+    assert menus == ["&File", "&Edit", "&View", "&Permits", "&Sync", "&Help"]
 
 
 def test_a_store_that_will_not_open_is_reported_and_the_current_one_kept(

@@ -1,0 +1,105 @@
+"""One Edit › Undo and Redo (Ctrl+Z, Ctrl+Shift+Z) for the edits of every view."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from pytestqt.qtbot import QtBot
+
+from app.core.store import Store
+from app.gui.main_window import MainWindow
+from app.gui.planning import plan_store
+from tests.conftest import DEMO_NOW
+
+
+@pytest.fixture
+def us_store(demo_us_path: Path, tmp_path: Path) -> Iterator[Store]:
+    path = tmp_path / "us.db"
+    shutil.copy(demo_us_path, path)
+    s = Store.open(path)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def window(us_store: Store, qtbot: QtBot) -> MainWindow:
+    w = MainWindow(us_store, now=lambda: DEMO_NOW)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    w.planning._done(plan_store(us_store.path))
+    return w
+
+
+def _id(store: Store, name: str) -> str:
+    return next(m["id"] for m in store.rows("movements") if m["name"] == name)
+
+
+def test_an_edit_in_one_view_is_undone_and_redone_from_another(window: MainWindow,
+                                                               us_store: Store) -> None:
+    himars = _id(us_store, "HIMARS battery to Šiauliai")
+    before = us_store.get("movements", himars)["depart"]
+    window.show_timeline()
+    window.timeline_view.plans_itself = True  # re-plan at once, not through the worker
+    window.map_view.plans_itself = True
+    assert window.timeline_view.reschedule(himars, timedelta(hours=2))
+    later = us_store.get("movements", himars)["depart"]
+    assert later != before
+    assert window.undo_action.text() == "&Undo Reschedule HIMARS battery to Šiauliai by +120 min"
+    window.show_map()
+    window.undo_action.trigger()  # from the map, the timeline's edit
+    assert us_store.get("movements", himars)["depart"] == before
+    assert window.redo_action.isEnabled()
+    window.show_movements()
+    window.redo_action.trigger()  # from the list
+    assert us_store.get("movements", himars)["depart"] == later
+    assert not window.redo_action.isEnabled()
+
+
+def test_ctrl_z_is_one_window_key_and_the_views_keep_none_of_their_own(
+        window: MainWindow, us_store: Store, qtbot: QtBot) -> None:  # fmt: skip
+    assert window.undo_action.shortcut() == QKeySequence("Ctrl+Z")
+    assert window.redo_action.shortcut() == QKeySequence("Ctrl+Shift+Z")
+    for view_action in (window.map_view.undo_action, window.timeline_view.undo_action,
+                        window.permit_inbox.undo_action):  # fmt: skip
+        assert view_action.shortcuts() == []
+    # The key, pressed while the map has the focus, undoes the timeline's edit.
+    himars = _id(us_store, "HIMARS battery to Šiauliai")
+    before = us_store.get("movements", himars)["depart"]
+    window.timeline_view.plans_itself = window.map_view.plans_itself = True
+    assert window.timeline_view.reschedule(himars, timedelta(minutes=45))
+    window.show_map()
+    window.map_view.plot.setFocus()
+    qtbot.keyClick(window.map_view.plot, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert us_store.get("movements", himars)["depart"] == before
+    qtbot.keyClick(window.map_view.plot, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert "nothing to undo" in window.map_view.status.text()
+
+
+def test_ctrl_z_in_the_inbox_undoes_the_decision(demo_copy: Path, qtbot: QtBot) -> None:
+    from app.core.permits import inbox
+    from app.core.permits.inbox import InboxFilter
+
+    with Store.open(demo_copy) as store:
+        window = MainWindow(store, now=lambda: DEMO_NOW)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        with qtbot.waitActive(window):  # keys reach shortcuts of the active window only
+            window.activateWindow()
+        window.show_permits()
+        request = inbox.page(store, InboxFilter("incoming", statuses=("requested",)))[0]
+        view = window.permit_inbox
+        assert view.select_permit(request["id"])
+        view.table.setFocus()
+        qtbot.keyClick(view.table, Qt.Key.Key_A)
+        assert store.get("permits", request["id"])["status"] == "approved"
+        qtbot.keyClick(view.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+        assert store.get("permits", request["id"])["status"] == "requested"
+        window.close()
