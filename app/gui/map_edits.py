@@ -3,21 +3,20 @@ incident; each edit one undoable command through the write path."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from app.core import mapdata, timefmt
-from app.core.commands import UndoError
+from app.core import mapdata
 from app.core.domain.validation import ValidationError
+from app.gui.edit_steps import EditSteps
 from app.gui.map_style import PICK_PX, SNAP_PX
 from app.gui.map_tools import MeasureTool, RouteDrawTool, pixels_to_metres
 
 
-class MapEdits:
+class MapEdits(EditSteps):
     """Mixin of `MapView`: the click tools and the edits they make."""
 
     # Tools -----------------------------------------------------------------------------
@@ -182,53 +181,11 @@ class MapEdits:
             return
         self.close_point(point_id, *dialog.values())
 
-    def close_point(self, point_id: str, start: datetime, until: datetime | None,
-                    details: str) -> str | None:  # fmt: skip
-        """Record a closure of the point; returns the event id, None when refused."""
-        from app.core.planning import incidents
-
-        name = self._point_records[point_id]["name"]
-        try:
-            event_id = self.undo.run(
-                f"Close {name}",
-                lambda w: incidents.close_point(self.store, point_id, start, until, details,
-                                                writer=w))
-        except (ValidationError, ValueError) as exc:
-            QMessageBox.warning(self, "Incident not recorded",
-                                getattr(exc, "message", None) or str(exc))  # fmt: skip
-            return None
-        when = timefmt.short(start)
-        until_text = f" until {timefmt.short(until)}" if until else " until further notice"
-        self.status.setText(f"{name} closed from {when}{until_text}; the movements crossing it "
-                            "are re-planned (Ctrl+Z undoes it).")
-        self._after_edit()
-        return event_id
-
     def _after_edit(self) -> None:
         self.reload()
         if self.plans_itself and self.plans is not None:
             self.plan_now()
         self.edited.emit()
-
-    def undo_last(self) -> None:
-        try:
-            outcome = self.undo.undo()
-        except UndoError as exc:
-            self.status.setText(str(exc))
-            return
-        kept = f" ({', '.join(outcome.kept)} changed since: kept)" if outcome.kept else ""
-        self.status.setText(f"Undone: {outcome.command.label}{kept}.")
-        self._after_edit()
-
-    def redo_last(self) -> None:
-        try:
-            outcome = self.undo.redo()
-        except UndoError as exc:
-            self.status.setText(str(exc))
-            return
-        kept = f" ({', '.join(outcome.kept)} changed since: kept)" if outcome.kept else ""
-        self.status.setText(f"Redone: {outcome.command.label}{kept}.")
-        self._after_edit()
 
     def reload(self) -> None:
         """Re-read the routes after an edit (the points are reference data)."""

@@ -16,8 +16,8 @@ from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPainter, QPdfWriter, Q
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
 
 from app.core import timefmt
-from app.core.commands import UndoError
 from app.core.domain.validation import ValidationError
+from app.gui.edit_steps import EditSteps
 from app.gui.marking import paint_marking
 
 SNAP_S = 300.0  # a dragged movement moves in 5-minute steps
@@ -37,7 +37,7 @@ class TimelineViewBox(pg.ViewBox):
         super().mouseDragEvent(ev, axis)
 
 
-class TimelineEdits:
+class TimelineEdits(EditSteps):
     """Mixin of `TimelineView`."""
 
     _dragging: tuple[str, float] | None = None
@@ -223,41 +223,6 @@ class TimelineEdits:
         if not dialog.exec():
             return None
         return self.close_point(point["id"], *dialog.values())
-
-    def close_point(self, point_id: str, start: datetime, until: datetime | None,
-                    details: str) -> str | None:  # fmt: skip
-        from app.core.planning import incidents
-
-        name = self.store.get("critical_points", point_id)["name"]
-        try:
-            event_id = self.undo.run(f"Close {name}", lambda w: incidents.close_point(
-                self.store, point_id, start, until, details, writer=w))
-        except (ValidationError, ValueError) as exc:
-            QMessageBox.warning(self, "Closure not recorded",
-                                getattr(exc, "message", None) or str(exc))  # fmt: skip
-            return None
-        self.status.setText(f"{name} closed from {timefmt.short(start)}; the movements "
-                            "crossing it are re-planned (Ctrl+Z undoes it).")
-        self._after_edit()
-        return event_id
-
-    def undo_last(self) -> None:
-        try:
-            outcome = self.undo.undo()
-        except UndoError as exc:
-            self.status.setText(str(exc))
-            return
-        self.status.setText(f"Undone: {outcome.command.label}.")
-        self._after_edit()
-
-    def redo_last(self) -> None:
-        try:
-            outcome = self.undo.redo()
-        except UndoError as exc:
-            self.status.setText(str(exc))
-            return
-        self.status.setText(f"Redone: {outcome.command.label}.")
-        self._after_edit()
 
     def _after_edit(self) -> None:
         self._planner = None
