@@ -4,6 +4,8 @@ Each document is HTML laid out once in a QTextDocument whose units are PDF point
 is 595 x 842), then painted page by page: into a QPdfWriter for the file, or into a QImage
 for a preview. Both come from the same layout, so the preview shows what the PDF holds.
 The data comes from app/core/permits/paperwork.py; nothing here reads the store itself.
+A classification marking, when given, is painted in a band across the top and the bottom
+of every page, outside the flowing text, so no page can lose it.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from app.core import timefmt
 from app.core.permits import paperwork
 from app.core.sync.keys import fsync_folder
 from app.gui.app import FONT_FAMILY, application
+from app.gui.marking import paint_marking
 
 if TYPE_CHECKING:
     from app.core.planning.network import Network
@@ -61,30 +64,37 @@ _TABLE = ('<table width="100%" cellspacing="0" cellpadding="3" border="1" '
           'style="border-collapse: collapse; border-color: #888; border-style: solid; '
           'margin-bottom: 4px;">')
 _PLAIN = '<table width="100%" cellspacing="0" cellpadding="2" border="0">'
+# A classification marking as the console keeps it: (text, colour "#rrggbb").
+Marking = tuple[str, str]
 
 
 # -- the documents ----------------------------------------------------------------------
 
 
 def credit_pdf(store: Store, permit_id: str, path: str | Path,
-               network: Network | None = None, now: datetime | None = None) -> Path:
-    """Write the movement credit of an approved permit to `path` (PDF, A4)."""
+               network: Network | None = None, now: datetime | None = None,
+               marking: Marking | None = None) -> Path:  # fmt: skip
+    """Write the movement credit of an approved permit to `path` (PDF, A4), with `marking`
+    (text, colour) at the top and the bottom of every page."""
     data = paperwork.movement_credit(store, permit_id, network)
     doc = document(credit_html(data, _printed(store, now)))
     title = f"Movement credit {data['movement_number']}"
-    return write_pdf(doc, path, title)
+    return write_pdf(doc, path, title, marking=marking)
 
 
 def form302_pdf(store: Store, permit_id: str, path: str | Path,
                 customs_status: str | None = None, operation: str | None = None,
-                network: Network | None = None, now: datetime | None = None) -> Path:
-    """Write a draft EU Form 302 for the permit's movement to `path` (PDF, A4). At the
-    sending nation's cell this issues the serial and records it on the permit."""
+                network: Network | None = None, now: datetime | None = None,
+                marking: Marking | None = None) -> Path:  # fmt: skip
+    """Write a draft EU Form 302 for the permit's movement to `path` (PDF, A4), marked as
+    `credit_pdf` is. At the sending nation's cell this issues the serial and records it on
+    the permit."""
     _check_target(path)  # before a serial is recorded for a file that cannot be written
     data = paperwork.form302(store, permit_id, customs_status, operation, issued=now,
                              network=network)
     doc = document(form302_html(data, _printed(store, now)))
-    return write_pdf(doc, path, f"EU Form 302 (draft) {data['serial']}", watermark="DRAFT")
+    return write_pdf(doc, path, f"EU Form 302 (draft) {data['serial']}", watermark="DRAFT",
+                     marking=marking)
 
 
 def _printed(store: Store, now: datetime | None) -> str:
@@ -356,8 +366,9 @@ def document(html: str) -> QTextDocument:
 
 
 def paint(doc: QTextDocument, device: QPaintDevice, pages: Sequence[int] | None = None,
-          watermark: str = "") -> None:
-    """Paint `pages` (all by default) of `doc`, a page per device page, scaled to fit."""
+          watermark: str = "", marking: Marking | None = None) -> None:
+    """Paint `pages` (all by default) of `doc`, a page per device page, scaled to fit;
+    `marking` (text, colour) in a band at the top and the bottom of each."""
     numbers = list(range(doc.pageCount())) if pages is None else list(pages)
     painter = QPainter(device)
     if not painter.isActive():
@@ -372,6 +383,9 @@ def paint(doc: QTextDocument, device: QPaintDevice, pages: Sequence[int] | None 
             if watermark:
                 _watermark(painter, watermark)
             _footer(painter, page, doc.pageCount())
+            if marking and marking[0]:
+                # The bands (18.5 pt) lie inside the page margins (42.5 pt): no text under them.
+                paint_marking(painter, QRectF(0, 0, PAGE_W, PAGE_H), *marking)
             painter.translate(0, -page * PAGE_H)
             doc.drawContents(painter, QRectF(0, page * PAGE_H, PAGE_W, PAGE_H))
             painter.restore()
@@ -404,7 +418,7 @@ def _footer(painter: QPainter, page: int, count: int) -> None:
 
 
 def page_image(doc: QTextDocument, page: int = 0, dpi: float = 100,
-               watermark: str = "") -> QImage:
+               watermark: str = "", marking: Marking | None = None) -> QImage:
     """One page as an image, from the same layout as the PDF (for a preview, or a check)."""
     if not 0 <= page < doc.pageCount():
         raise ValueError(f"the document has {doc.pageCount()} pages; there is no page "
@@ -412,7 +426,7 @@ def page_image(doc: QTextDocument, page: int = 0, dpi: float = 100,
     width, height = round(PAGE_W / 72 * dpi), round(PAGE_H / 72 * dpi)
     image = QImage(width, height, QImage.Format.Format_RGB32)
     image.fill(QColor("white"))
-    paint(doc, image, [page], watermark)
+    paint(doc, image, [page], watermark, marking)
     return image
 
 
@@ -423,9 +437,10 @@ def _check_target(path: str | Path) -> None:
 
 
 def write_pdf(doc: QTextDocument, path: str | Path, title: str = "",
-              watermark: str = "") -> Path:
+              watermark: str = "", marking: Marking | None = None) -> Path:
     """Write `doc` to `path` as a PDF, atomically: a reader sees the old file or the new one.
-    With `watermark`, that word across every page (a draft)."""
+    With `watermark`, that word across every page (a draft); with `marking` (text, colour),
+    the classification at the top and the bottom of every page and in the title."""
     path = Path(path)
     _check_target(path)
     temp = path.with_name(f".{path.name}.tmp")
@@ -435,9 +450,11 @@ def write_pdf(doc: QTextDocument, path: str | Path, title: str = "",
         writer.setResolution(PDF_DPI)
         writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
         writer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Point)
-        writer.setTitle(title)
+        marked = marking[0] if marking and marking[0] else ""
+        # The title too, as the march tables do: a file list shows it without opening.
+        writer.setTitle(f"{title} ({marked})" if marked and title else title or marked)
         writer.setCreator("MovCon")
-        paint(doc, writer, watermark=watermark)
+        paint(doc, writer, watermark=watermark, marking=marking)
         del writer  # closes the file
         if not temp.is_file() or temp.stat().st_size == 0:
             raise OSError(f"cannot write {path}")

@@ -340,3 +340,60 @@ def test_date_editors_read_and_write_utc(qtbot: QtBot) -> None:
     set_utc(editor, "2026-06-09T23:30:00Z")
     assert editor.text() == "2026-06-09 23:30 UTC"
     assert utc_text(editor) == "2026-06-09T23:30:00Z"
+
+
+# -- undo -------------------------------------------------------------------------------------
+def test_rule_edits_are_undone_and_redone_on_the_consoles_stack(
+    lt_store: Store, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.core.commands import UndoStack
+
+    stack = UndoStack(lt_store)
+    dialog = PermitRulesDialog(lt_store, now=lambda: DEMO_NOW, undo=stack)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert not dialog.undo_button.isEnabled() and not dialog.redo_button.isEnabled()
+    bmma = _agreement(lt_store, "bmma")
+    dialog.select_agreement(bmma["id"])
+    _run_form(monkeypatch, AgreementForm, lambda f: f.working_days.setValue(2))
+    dialog.edit_agreement()
+    assert stack.undo_label == "Edit agreement BMMA (Baltic Military Mobility Area)"
+    assert dialog.undo_button.isEnabled()
+
+    # Ctrl+Z in the dialog: the old deadline is back, as a new logged write.
+    before = _changes(lt_store)
+    dialog.activateWindow()  # the keys are the window's shortcuts
+    qtbot.waitUntil(dialog.isActiveWindow)
+    with qtbot.waitSignal(dialog.changed):
+        qtbot.keyClick(dialog.agreements.table, Qt.Key.Key_Z,
+                       Qt.KeyboardModifier.ControlModifier)
+    assert lt_store.get("agreements", bmma["id"])["working_days"] == 3
+    assert _changes(lt_store) == before + 1
+    assert dialog.agreements.cell(_row_of(dialog, bmma["id"]), 2) == "3"
+    assert dialog.message.text() == \
+        "Undone: Edit agreement BMMA (Baltic Military Mobility Area)."
+    assert dialog.redo_button.isEnabled()
+    qtbot.keyClick(dialog.agreements.table, Qt.Key.Key_Z,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert lt_store.get("agreements", bmma["id"])["working_days"] == 2
+
+    # A deletion comes back with its values; a new record goes again.
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a: QMessageBox.StandardButton.Yes)
+    dialog.delete_agreement()
+    assert lt_store.get("agreements", bmma["id"]) is None
+    assert stack.undo_label == "Delete agreement BMMA (Baltic Military Mobility Area)"
+    dialog.undo_button.click()
+    assert lt_store.get("agreements", bmma["id"])["working_days"] == 2
+    assert bmma["id"] in dialog.agreement_ids
+    dialog.tabs.setCurrentIndex(1)
+    forms = _run_form(monkeypatch, PreauthorisationForm, _fill_preauth)
+    dialog.add_preauth()
+    added = forms[0].record_id
+    assert stack.undo_label == "New pre-authorisation LT-PA-2026-008"
+    dialog.undo_last()
+    assert lt_store.get("preauthorisations", added) is None
+    assert added not in dialog.preauth_ids
+    dialog.redo_last()
+    assert lt_store.get("preauthorisations", added) is not None

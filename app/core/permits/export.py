@@ -1,4 +1,8 @@
-"""The permit inbox as a CSV file for spreadsheets: rows of `inbox.page`, one permit a line."""
+"""The permit inbox as a CSV file for spreadsheets: rows of `inbox.page`, one permit a line.
+
+A classification marking, when given, is the first line, as a `#` comment (as the march
+tables' CSV writes it).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from typing import Any
 
 from app.core import timefmt
 from app.core.domain.vocabulary import PERMIT_MODES, PERMIT_STATUSES
+from app.core.exports.geojson import marking_text
 from app.core.sync.keys import fsync_folder
 
 
@@ -63,9 +68,13 @@ COLUMNS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
 HEADER = tuple(name for name, _, _ in COLUMNS)
 
 
-def csv_text(rows: Iterable[Mapping[str, Any]]) -> str:
-    """The CSV text of inbox rows: a heading line, then one line per permit."""
+def csv_text(rows: Iterable[Mapping[str, Any]], marking: str | None = None) -> str:
+    """The CSV text of inbox rows: the marking (if any), a heading line, then one line per
+    permit. ValueError for a marking of more than one printable line."""
+    marking = marking_text(marking)
     out = io.StringIO()
+    if marking:
+        out.write(f"# {marking}\r\n")
     writer = csv.writer(out)  # RFC 4180: comma, quotes where needed, CRLF line ends
     writer.writerow(HEADER)
     for row in rows:
@@ -76,13 +85,15 @@ def csv_text(rows: Iterable[Mapping[str, Any]]) -> str:
     return out.getvalue()
 
 
-def write_csv(rows: Iterable[Mapping[str, Any]], path: str | Path) -> int:
-    """Write inbox rows to `path` atomically (a reader sees the old file or the new one);
-    returns how many rows. UTF-8 with a byte order mark: spreadsheet programs otherwise take
-    the file for their local code page and garble Ādaži and Šiauliai."""
+def write_csv(rows: Iterable[Mapping[str, Any]], path: str | Path,
+              marking: str | None = None) -> int:  # fmt: skip
+    """Write inbox rows to `path` atomically (a reader sees the old file or the new one),
+    under `marking` if given; returns how many rows. UTF-8 with a byte order mark:
+    spreadsheet programs otherwise take the file for their local code page and garble Ādaži
+    and Šiauliai."""
     path = Path(path)
     listed = list(rows)
-    data = csv_text(listed).encode("utf-8-sig")
+    data = csv_text(listed, marking).encode("utf-8-sig")
     temp = path.with_name(f".{path.name}.tmp")
     try:
         with open(temp, "wb") as fh:

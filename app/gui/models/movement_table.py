@@ -14,11 +14,12 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QFont
 
-from app.core import movements, timefmt
+from app.core import movements
 from app.core.domain import vocabulary
 from app.core.movements import LIST_COLUMNS, MovementFilter
 from app.gui import display
 from app.gui.models.paged import ROOT, Index, PagedTableModel
+from app.gui.readout import Readout
 
 if TYPE_CHECKING:
     from app.core.store import Store
@@ -53,6 +54,7 @@ class MovementTableModel(PagedTableModel):
         self._nations = display.nation_names(store)
         self._bold = QFont()
         self._bold.setBold(True)
+        self.readout = Readout()  # how times read; the list passes on the settings
         self._load(self._page_size)
 
     # -- what the rest of the console asks --------------------------------------------
@@ -97,6 +99,14 @@ class MovementTableModel(PagedTableModel):
         self._load(max(self._page_size, len(self._rows)))
         self.endResetModel()
 
+    def set_readout(self, readout: Readout) -> None:
+        """Write times as `readout` says; the rows stay where they are (no re-read)."""
+        self.readout = readout
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(_KEYS) - 1)
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(len(self._rows) - 1, len(_KEYS) - 1))
+
     # -- Qt model interface -------------------------------------------------------------
     def columnCount(self, parent: Index = ROOT) -> int:
         return 0 if parent.isValid() else len(_KEYS)
@@ -107,7 +117,9 @@ class MovementTableModel(PagedTableModel):
             return None
         key = _KEYS[section]
         if role == Qt.ItemDataRole.DisplayRole:
-            return LIST_COLUMNS[section][1]
+            heading = LIST_COLUMNS[section][1]
+            # The heading names the clock: "Departure (UTC)", or (local) in local time.
+            return heading.replace("(UTC)", self.readout.zone_note())
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return _RIGHT if key in _NUMERIC else _LEFT
         return None
@@ -157,7 +169,7 @@ class MovementTableModel(PagedTableModel):
         if key in _LABELS:
             return _LABELS[key].get(raw, raw)
         if key == "depart":
-            return timefmt.short(raw)
+            return self.readout.time(raw)
         if key in _NUMERIC:
             return display.number(raw)
         return str(raw)
@@ -166,5 +178,5 @@ class MovementTableModel(PagedTableModel):
         if key == "owner":
             return self._nations.get(item["owner"], item["owner"])
         if key == "depart" and item["depart"]:
-            return timefmt.dtg(item["depart"])
+            return self.readout.other(item["depart"])
         return f"{item['name']}\n{item['unit']}"

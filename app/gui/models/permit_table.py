@@ -25,6 +25,7 @@ from app.gui import display
 from app.gui.host_part import HostPart, host_part
 from app.gui.models.paged import ROOT, Index, PagedTableModel
 from app.gui.planning import PlanSet
+from app.gui.readout import Readout
 
 if TYPE_CHECKING:
     from app.core.store import Store
@@ -69,6 +70,7 @@ class PermitTableModel(PagedTableModel):
         self._parts: dict[tuple[str, str], HostPart | None] = {}
         self._bold = QFont()
         self._bold.setBold(True)
+        self.readout = Readout()  # how times read; the inbox passes on the settings
         self._load(self._page_size)
 
     # -- what the rest of the console asks --------------------------------------------
@@ -155,6 +157,13 @@ class PermitTableModel(PagedTableModel):
         if self._rows:
             column = self.column_of("flags")
             self.dataChanged.emit(self.index(0, column), self.index(len(self._rows) - 1, column))
+
+    def set_readout(self, readout: Readout) -> None:
+        """Write times as `readout` says; the rows stay where they are (no re-read)."""
+        self.readout = readout
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(len(self._rows) - 1, self.columnCount() - 1))
 
     def tick(self) -> None:
         """Time passed: the countdowns and their colours change."""
@@ -250,13 +259,13 @@ class PermitTableModel(PagedTableModel):
             mlc = item["max_mlc"]
             return f"{text} · MLC {display.number(mlc)}" if mlc is not None else text
         if key == "window":
-            return display.span(item["window"], item["valid_until"] or item["arrive_by"])
+            return self.readout.span(item["window"], item["valid_until"] or item["arrive_by"])
         if key == "deadline":
             if not item["deadline"]:
                 return ""
             if item["status"] in inbox.OPEN_STATUSES:
                 return display.countdown(timefmt.parse_utc(item["deadline"]), self._now())
-            return display.day_time(item["deadline"])  # no clock runs: the date alone
+            return self.readout.day_time(item["deadline"])  # no clock runs: the date alone
         if key == "status":
             return vocabulary.PERMIT_STATUSES.get(item["status"], item["status"])
         if key == "flags":
@@ -282,8 +291,8 @@ class PermitTableModel(PagedTableModel):
             return f"{item['vehicles'] or 0:,} vehicles{heaviest}"
         if key == "window":
             end = item["valid_until"] or item["arrive_by"]
-            return (f"Valid from {display.time_with_dtg(item['window'])}\n"
-                    f"until {display.time_with_dtg(end)}")
+            return (f"Valid from {self.readout.both(item['window'])}\n"
+                    f"until {self.readout.both(end)}")
         if key == "deadline":
             return self._deadline_tip(item)
         if key == "status":
@@ -298,9 +307,9 @@ class PermitTableModel(PagedTableModel):
     def _deadline_tip(self, item: dict[str, Any]) -> str:
         if not item["deadline"]:
             return "No deadline: the request has not been sent"
-        lines = [f"Decision due {display.time_with_dtg(item['deadline'])}"]
+        lines = [f"Decision due {self.readout.both(item['deadline'])}"]
         if item["requested_at"]:
-            lines.append(f"Requested {display.time_with_dtg(item['requested_at'])}")
+            lines.append(f"Requested {self.readout.both(item['requested_at'])}")
         urgency = self._urgency(item)
         if urgency == "overdue":
             lines.append("The decision is overdue.")

@@ -32,6 +32,8 @@ class ChangeHistory(QStackedWidget):
         super().__init__(parent)
         self._title_of = title_of
         self._text_of = text_of
+        # How an edit's time reads; the detail sets it to follow the display settings.
+        self.time_text: Callable[[str], str] = display.time_text
         self.tree = QTreeWidget()
         self.tree.setColumnCount(3)
         self.tree.setHeaderLabels(["Field", "Was", "Now"])
@@ -65,7 +67,7 @@ class ChangeHistory(QStackedWidget):
             created = all(e.old is None for e in edit) and any(e.field == "name" for e in edit)
             what = "created" if created else f"{len(edit)} field{'s' if len(edit) > 1 else ''}"
             heading = QTreeWidgetItem(
-                [f"{display.time_text(first.time)}  ·  {first.site}  ·  {what}"]
+                [f"{self.time_text(first.time)}  ·  {first.site}  ·  {what}"]
             )
             heading.setFont(0, self._bold)
             for e in edit:

@@ -22,14 +22,18 @@ from app.core.domain import vocabulary
 from app.core.domain.records import MOVEMENTS
 from app.gui import display
 from app.gui.planning import PlanSet
+from app.gui.readout import Readout
 from app.gui.views.change_history import ChangeHistory
 from app.gui.views.movement_plan import MovementPlanView
 from app.gui.views.record_table import RecordTable
 
 if TYPE_CHECKING:
+    from datetime import tzinfo
+
     from pyproj import Geod
 
     from app.core.store import Store
+    from app.gui.settings import DisplayChoices
 
 # (key, label) of the plan fields, top to bottom.
 _FIELDS = (("domain", "Domain"), ("priority", "Priority"), ("status", "Status"),
@@ -63,6 +67,7 @@ class MovementDetail(QStackedWidget):
         self._store = store
         self._nations = display.nation_names(store)
         self.movement_id: str | None = None
+        self.readout = Readout()  # ISO in UTC and latitude/longitude until told otherwise
 
         self.empty = QLabel("Select a movement\n\nIts plan, serials, permits and change "
                             "history appear here.")  # fmt: skip
@@ -118,6 +123,14 @@ class MovementDetail(QStackedWidget):
         self._plans = plans
         if self.movement_id is not None:
             self._fill_plan()
+
+    def use_settings(self, settings: DisplayChoices, local_zone: tzinfo | None = None) -> None:
+        """Write times and positions as `settings` say, now and at every `show_movement`."""
+        self.readout = Readout(settings, local_zone)
+        self.plan.readout = self.readout
+        self.history.time_text = self.readout.time
+        self.show_movement(self.movement_id)
+
     def field_text(self, key: str) -> str:
         return self._values[key].text()
 
@@ -186,17 +199,17 @@ class MovementDetail(QStackedWidget):
             "priority": _LABELS["priority"].get(m["priority"], m["priority"]),
             "status": _LABELS["status"].get(m["status"], m["status"]),
             "exercise": m["exercise"] or display.MISSING,
-            "requested_at": display.time_text(m["requested_at"]),
-            "depart": display.time_with_dtg(m["depart"]),
-            "arrive_by": display.time_with_dtg(m["arrive_by"]),
+            "requested_at": self.readout.time(m["requested_at"]),
+            "depart": self.readout.both(m["depart"]),
+            "arrive_by": self.readout.both(m["arrive_by"]),
             "speed_kmh": display.number(m["speed_kmh"], "km/h"),
             "vehicle_interval_m": display.number(m["vehicle_interval_m"], "m"),
             "personnel": display.number(m["personnel"]),
             "vehicles": vehicles,
             "route_length": (display.number(round(route_length_km(route), 1), "km")
                              if len(route) >= 2 else display.MISSING),
-            "start": display.position(route[0] if route else None),
-            "end": display.position(route[-1] if route else None),
+            "start": self.readout.position(route[0] if route else None),
+            "end": self.readout.position(route[-1] if route else None),
         }  # fmt: skip
         for key, text in texts.items():
             self._values[key].setText(text)
@@ -212,7 +225,7 @@ class MovementDetail(QStackedWidget):
     def _fill_permits(self, permits: list[dict[str, Any]]) -> None:
         rows = [[f"{p['host_nation']}  {self._nations.get(p['host_nation'], '')}".rstrip(),
                  vocabulary.PERMIT_STATUSES.get(p["status"], p["status"]),
-                 display.time_text(p["deadline"]), p["decided_by"] or display.MISSING]
+                 self.readout.time(p["deadline"]), p["decided_by"] or display.MISSING]
                 for p in permits]  # fmt: skip
         self.permits.set_rows(rows)
         self.tabs.setTabText(self.tabs.indexOf(self.permits), f"Permits ({len(permits)})")
@@ -245,11 +258,12 @@ class MovementDetail(QStackedWidget):
         spec = MOVEMENTS.by_name.get(name)
         kind = spec.kind if spec else ""
         if kind == "time":
-            return display.time_text(raw)
+            return self.readout.time(raw)
         if kind in ("real", "int"):
             return display.number(raw)
         if kind == "line":
-            return f"{len(raw)} points, {display.position(raw[0])} → {display.position(raw[-1])}"
+            where = self.readout.position
+            return f"{len(raw)} points, {where(raw[0])} → {where(raw[-1])}"
         if kind == "ref" and spec and spec.ref:
             # Show what the id points at, as a person knows it.
             target = self._store.get(spec.ref, raw, include_deleted=True)

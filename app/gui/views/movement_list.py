@@ -22,12 +22,15 @@ from app.core.domain import vocabulary
 from app.core.movements import LIST_COLUMNS, MovementFilter
 from app.gui import display
 from app.gui.models.movement_table import DEFAULT_ORDER, MovementTableModel
+from app.gui.readout import Readout
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from datetime import tzinfo
 
     from app.core.store import Store
     from app.gui.selection import Selection
+    from app.gui.settings import DisplayChoices
 
 # Ids asked of SQLite at once: under its oldest limit on bound parameters (999).
 _ID_CHUNK = 500
@@ -50,6 +53,8 @@ _SAMPLES = {
     "max_mlc": "120",
     "exercise": "Saber Strike 26",
 }
+# A departure to measure the time column by, in whatever form the settings give.
+_SAMPLE_TIME = "2026-12-28T23:50:00Z"
 
 
 class MovementList(QWidget):
@@ -156,7 +161,14 @@ class MovementList(QWidget):
 
     def refresh(self) -> None:
         self.model.refresh()
+        self._fit_time_column()  # the settings may have changed the form of the times
         self._show_counts()
+
+    def use_settings(self, settings: DisplayChoices, local_zone: tzinfo | None = None) -> None:
+        """Write times as `settings` say, now and at every refresh. Sorting and filtering
+        stay on the stored values."""
+        self.model.set_readout(Readout(settings, local_zone))
+        self._fit_time_column()
 
     # -- building -----------------------------------------------------------------------
     @staticmethod
@@ -216,6 +228,18 @@ class MovementList(QWidget):
             action.toggled.connect(lambda on, c=column: header.setSectionHidden(c, not on))
             header.addAction(action)
         self.column_actions = header.actions()
+
+    def _fit_time_column(self) -> None:
+        """Widen the departure column for a longer form of time (local ISO); never narrow
+        it: the user may have dragged it wider."""
+        header = self.table.horizontalHeader()
+        column = self.model.column_of("depart")
+        text = self.model.readout.time(_SAMPLE_TIME)
+        heading = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+        wanted = max(self.table.fontMetrics().horizontalAdvance(text) + 16,
+                     header.fontMetrics().horizontalAdvance(heading) + 30)
+        if header.sectionSize(column) < wanted:
+            header.resizeSection(column, wanted)
 
     # -- reactions ----------------------------------------------------------------------
     def _after_reset(self) -> None:

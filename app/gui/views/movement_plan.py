@@ -7,17 +7,13 @@ from collections.abc import Mapping
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
-from app.core import timefmt
 from app.core.planning.model import Conflict, MovementPlan
 from app.gui import display
+from app.gui.readout import Readout
 from app.gui.views.record_table import RecordTable
 
 RULES = {"mlc": "MLC", "width": "width", "height": "height", "weight": "weight",
          "dangerous_goods": "dangerous goods", "closed": "closed", "gauge": "track gauge"}
-
-
-def _hm(moment: object) -> str:
-    return timefmt.short(moment)[5:] if moment is not None else display.MISSING  # MM-DD HH:MMZ
 
 
 def _amount(raw: object) -> str:
@@ -31,6 +27,7 @@ class MovementPlanView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.readout = Readout()  # how times read; the detail passes on the settings
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
         self.summary = QLabel()
@@ -84,19 +81,22 @@ class MovementPlanView(QWidget):
                          "point is known</span>")
         lines += [f"<span style='color:#c0392b'>{n}</span>" for n in plan.notes]
         self.summary.setText("<br>".join(lines))
+        when = self.readout
+        self.conflicts.table.horizontalHeaderItem(0).setText(f"Window {when.zone_note()}")
         self.violations.set_rows([
             [display.number(round(v.km, 1)) if v.km is not None else "", v.point,
              v.vehicle_type, RULES.get(v.rule, v.rule), _amount(v.limit),
              _amount(v.value)] for v in plan.violations])  # fmt: skip
         self.conflicts.set_rows([
-            [f"{_hm(c.start)} – {timefmt.short(c.end)[11:]}", c.point,
+            [f"{when.month_day(c.start)} – {when.clock(c.end)}", c.point,
              ", ".join(names.get(m, m) for m in c.movements if m != plan.movement_id)
              or "alone",
              "exclusive point" if c.reason == "exclusive"
              else f"{c.load} veh/h > {c.capacity}"] for c in conflicts])  # fmt: skip
         self.march.set_rows([
-            [str(r.serial), r.point, display.number(round(r.km, 1)), _hm(r.head_arrive),
-             _hm(r.tail_clear)] for r in plan.forecast.rows])  # fmt: skip
+            [str(r.serial), r.point, display.number(round(r.km, 1)),
+             when.month_day(r.head_arrive), when.month_day(r.tail_clear)]
+            for r in plan.forecast.rows])  # fmt: skip
         self._share_height()
 
     def _share_height(self) -> None:

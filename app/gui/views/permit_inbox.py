@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core import timefmt
+from app.core.commands import UndoStack
 from app.core.domain import vocabulary
 from app.core.permits import decisions, inbox
 from app.core.permits.export import write_csv
@@ -59,14 +60,18 @@ from app.gui.host_part import HostPart
 from app.gui.models.permit_table import DEFAULT_ORDER, PermitTableModel
 from app.gui.paperwork import credit_pdf, form302_pdf
 from app.gui.planning import PlanSet
+from app.gui.readout import Readout
 from app.gui.views.decision_dialog import DecisionDialog, ReasonDialog
 from app.gui.views.form302_dialog import Form302Dialog
 from app.gui.views.permit_rules import PermitRulesDialog
 from app.gui.views.record_table import RecordTable
 
 if TYPE_CHECKING:
+    from datetime import tzinfo
+
     from app.core.store import Store
     from app.gui.selection import Selection
+    from app.gui.settings import DisplayChoices
 
 FILTER_DELAY_MS = 200
 CHECK_INTERVAL_MS = 60_000  # deadlines are checked once a minute
@@ -84,6 +89,8 @@ _SAMPLES = {"movement": "Leopard battalion to Rukla", "owner": "Owner", "host": 
             "window": "10 Jun 04:00–11 Jun 12:00Z", "deadline": "overdue 10 d 22 h",
             "status": "Approved with conditions", "flags": "◷ 2 conflicts"}  # fmt: skip
 _PROBLEM = "#c0392b"  # the red the plan view uses for what needs attention
+# A window to measure the window column by, in whatever form the settings give.
+_SAMPLE_WINDOW = ("2026-12-28T23:50:00Z", "2026-12-29T23:50:00Z")
 
 
 def _mute(label: QLabel) -> None:
@@ -134,6 +141,7 @@ class PermitPanel(QStackedWidget):
         super().__init__(parent)
         self._store = store
         self._nations = display.nation_names(store)
+        self.readout = Readout()  # how times read; the inbox passes on the settings
         self.empty = QLabel("Select a permit\n\nThe movement, the route through the host "
                             "nation and the problems found there appear here.")  # fmt: skip
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -225,17 +233,18 @@ class PermitPanel(QStackedWidget):
             "status": status,
             "nations": nations,
             "deadline": self._deadline(item, now),
-            "requested": display.time_with_dtg(item["requested_at"]),
+            "requested": self.readout.both(item["requested_at"]),
             "mode": vocabulary.PERMIT_MODES.get(item["mode"] or "", display.MISSING),
             "agreement": self._agreement(permit["agreement"]),
             "preauth": self._preauth(permit["preauthorisation_id"]),
-            "window": display.span(item["window"], item["valid_until"] or item["arrive_by"]),
+            "window": self.readout.span(item["window"],
+                                        item["valid_until"] or item["arrive_by"]),
             "vehicles": (f"{item['vehicles'] or 0:,}"
                          + (f", the heaviest MLC {display.number(item['max_mlc'])}"
                             if item["max_mlc"] is not None else "")),
             "priority": vocabulary.PRIORITIES.get(movement.get("priority") or "",
                                                   display.MISSING),
-            "decided": (f"{display.time_text(permit['decided_at'])} by {permit['decided_by']}"
+            "decided": (f"{self.readout.time(permit['decided_at'])} by {permit['decided_by']}"
                         if permit["decided_at"] else ""),
             "number": permit["movement_number"] or "",
             "conditions": "\n".join(f"• {c}" for c in permit["conditions"] or ()),
@@ -259,10 +268,10 @@ class PermitPanel(QStackedWidget):
         if not item["deadline"]:
             return "none yet: the request has not been sent"
         due = timefmt.parse_utc(item["deadline"])
-        self.values["deadline"].setToolTip(f"{timefmt.short(due)}  ({timefmt.dtg(due)})")
+        self.values["deadline"].setToolTip(self.readout.both(due, "  "))
         if item["status"] in inbox.OPEN_STATUSES:
-            return f"{display.countdown(due, now)} (due {display.day_time(due)})"
-        return f"{display.day_time(due)}, no longer counting"
+            return f"{display.countdown(due, now)} (due {self.readout.day_time(due)})"
+        return f"{self.readout.day_time(due)}, no longer counting"
 
     def _agreement(self, name: str | None) -> str:
         if not name:
@@ -276,8 +285,8 @@ class PermitPanel(QStackedWidget):
         pre = self._store.get("preauthorisations", preauth_id, include_deleted=True)
         if pre is None:
             return "a standing pre-authorisation (not held here)"
-        return (f"{pre['reference']}, valid {display.time_text(pre['valid_from'])} to "
-                f"{display.time_text(pre['valid_until'])}, up to MLC "
+        return (f"{pre['reference']}, valid {self.readout.time(pre['valid_from'])} to "
+                f"{self.readout.time(pre['valid_until'])}, up to MLC "
                 f"{display.number(pre['max_mlc'])}")  # fmt: skip
 
     def _show_part(self, host: str, part: HostPart | None, planning: bool) -> None:
@@ -294,12 +303,11 @@ class PermitPanel(QStackedWidget):
         self.route.empty.setText("The route has no known point in this nation.")
         rows, tips = [], []
         for p in part.points:
-            head = display.day_time(p.head) if p.head else display.MISSING
-            tail = display.day_time(p.tail)[7:] if p.tail else display.MISSING
+            head, tail = self.readout.day_time(p.head), self.readout.clock(p.tail)
             rows.append([display.number(round(p.km)), p.name, head, tail])
             tips.append(f"{p.name}\n{vocabulary.POINT_KINDS.get(p.kind, p.kind)}"
-                        f"\nHead {display.time_text(p.head) if p.head else display.MISSING}"
-                        f", tail clear {display.time_text(p.tail) if p.tail else '—'}")
+                        f"\nHead {self.readout.time(p.head)}"
+                        f", tail clear {self.readout.time(p.tail)}")
         self.route.set_rows(rows, tips)
         line = self.route.table.verticalHeader().defaultSectionSize()
         header = self.route.table.horizontalHeader().sizeHint().height()
@@ -328,7 +336,7 @@ class PermitPanel(QStackedWidget):
                                    if m != part.plan.movement_id) or "alone"  # fmt: skip
                 why = ("exclusive point" if c.reason == "exclusive"
                        else f"{c.load} vehicles an hour, room for {c.capacity}")
-                lines.append(f"{_html(c.point)}, {display.span(c.start, c.end)}: "
+                lines.append(f"{_html(c.point)}, {self.readout.span(c.start, c.end)}: "
                              f"{_html(why)}; with {_html(others)}")
         else:
             lines.append(f"✓ No conflict at points in {_html(name)}.")
@@ -369,7 +377,11 @@ class PermitInbox(QWidget):
         self._everything: dict[str, int] = {}  # permits per direction, before filtering
         self.due_count = 0
         self.rules_dialog: PermitRulesDialog | None = None  # made when first asked for
+        self.undo_stack: UndoStack | None = None  # the console's, for the agreements
         self.save_folder = files.documents_folder()  # then where the last file went
+        # () -> (text, colour): the classification marking the paperwork and the exported
+        # list carry (the console sets it, as for the timeline); None or no text: unmarked.
+        self.marking_source: Callable[[], tuple[str, str]] | None = None
 
         # A two-way switch rather than a second row of tabs under the window's tabs.
         self.incoming_button = QPushButton(checkable=True, checked=True)
@@ -539,6 +551,7 @@ class PermitInbox(QWidget):
         self._nations = display.nation_names(self._store)
         self._everything.clear()
         self.model.refresh()
+        self._fit_window_column()  # the settings may have changed the form of the times
         self._show_counts()
         self._show_waiting()
         self._show_due()
@@ -550,6 +563,20 @@ class PermitInbox(QWidget):
         """A new plan of the whole store arrived (from the planning worker)."""
         self.model.set_plans(plans)
         self._fill_panel()
+
+    def use_settings(self, settings: DisplayChoices, local_zone: tzinfo | None = None) -> None:
+        """Write times as `settings` say, in the table and the panel, now and at every
+        refresh. Sorting and filtering stay on the stored values."""
+        readout = Readout(settings, local_zone)
+        self.model.set_readout(readout)
+        self.panel.readout = readout
+        self._fit_window_column()
+        self._fill_panel()
+
+    def marking(self) -> tuple[str, str] | None:
+        """The classification marking (text, colour) for the files saved here, or None."""
+        found = self.marking_source() if self.marking_source is not None else None
+        return found if found and found[0] else None
 
     def stop(self) -> None:
         """Stop the clocks: the store is about to close (the window closes or switches)."""
@@ -766,7 +793,8 @@ class PermitInbox(QWidget):
             return
         try:
             with _busy():
-                credit_pdf(self._store, item["id"], path, now=self._now())
+                credit_pdf(self._store, item["id"], path, now=self._now(),
+                           marking=self.marking())
         except PaperworkError as exc:
             self.say(_sentence(str(exc)), True)
             return
@@ -810,7 +838,8 @@ class PermitInbox(QWidget):
         problem = ""
         try:
             with _busy():
-                form302_pdf(self._store, item["id"], path, customs, activity, now=self._now())
+                form302_pdf(self._store, item["id"], path, customs, activity, now=self._now(),
+                            marking=self.marking())
         except PaperworkError as exc:
             problem = _sentence(str(exc))
         except OSError as exc:
@@ -844,9 +873,11 @@ class PermitInbox(QWidget):
         if path is None:
             return
         order, descending = self.model.order
+        marking = self.marking()
         try:
             with _busy():
-                count = write_csv(inbox.page(self._store, flt, order, descending), path)
+                count = write_csv(inbox.page(self._store, flt, order, descending), path,
+                                  marking[0] if marking else None)
         except OSError as exc:
             self.say(_write_problem(path, exc), True)
             return
@@ -859,7 +890,8 @@ class PermitInbox(QWidget):
     def show_rules(self) -> None:
         """The agreements and pre-authorisations, in a window beside the console."""
         if self.rules_dialog is None:
-            self.rules_dialog = PermitRulesDialog(self._store, now=self._now, parent=self)
+            self.rules_dialog = PermitRulesDialog(self._store, now=self._now, parent=self,
+                                                  undo=self.undo_stack)  # fmt: skip
             self.rules_dialog.changed.connect(self._rules_changed)
         self.rules_dialog.show()
         self.rules_dialog.raise_()
@@ -999,6 +1031,16 @@ class PermitInbox(QWidget):
         header.setSortIndicator(self.model.column_of(DEFAULT_ORDER), Qt.SortOrder.AscendingOrder)
         table.setSortingEnabled(True)
         header.sortIndicatorChanged.connect(self._sort_requested)
+
+    def _fit_window_column(self) -> None:
+        """Widen the window column for a longer form of time (local ISO); never narrow it:
+        the user may have dragged it wider."""
+        header = self.table.horizontalHeader()
+        column = self.model.column_of("window")
+        text = self.model.readout.span(*_SAMPLE_WINDOW)
+        wanted = self.table.fontMetrics().horizontalAdvance(text) + 14
+        if header.sectionSize(column) < wanted:
+            header.resizeSection(column, wanted)
 
     # -- reactions ----------------------------------------------------------------------
     def _current_filter(self) -> InboxFilter:
@@ -1222,15 +1264,16 @@ class PermitInbox(QWidget):
         due = ""
         if item["deadline"] and item["status"] in inbox.OPEN_STATUSES:
             deadline = timefmt.parse_utc(item["deadline"])
-            due = (f"<br>Decision due {display.day_time(deadline)}: "
+            due = (f"<br>Decision due {self.model.readout.day_time(deadline)}: "
                    f"{display.countdown(deadline, self._now())}")
         mode = vocabulary.PERMIT_MODES.get(item["mode"] or "")
         status = vocabulary.PERMIT_STATUSES.get(item["status"], item["status"])
+        window = self.model.readout.span(item["window"], item["valid_until"] or item["arrive_by"])
         return (f"<b style='font-size:large'>{_html(item['movement'])}</b><br>"
                 f"{_html(owner)} asks {_html(host)}"
                 f"{' (' + _html(item['reference']) + ')' if item['reference'] else ''}<br>"
                 f"{item['vehicles'] or 0:,} vehicles{mlc}; valid "
-                f"{display.span(item['window'], item['valid_until'] or item['arrive_by'])}"
+                f"{window}"
                 f"{due}<br>Now: {_html(status)}{' · ' + mode if mode else ''}")
 
 

@@ -39,11 +39,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.core import timefmt
+from app.core.commands import UndoError, UndoStack
 from app.core.domain.records import table
 from app.core.domain.validation import ValidationError
 from app.core.domain.vocabulary import ADR_CLASSES
 from app.core.permits.deadlines import rule_for
 from app.core.store import Store
+from app.core.store.writer import Writer
 from app.gui import display
 from app.gui.views.record_table import RecordTable
 
@@ -214,12 +216,15 @@ class RecordForm(QDialog):
     """A form for one record; Save writes it, and a refusal keeps the form open to fix."""
 
     TABLE = ""
+    NOUN = "record"
+    NAME_FIELD = "name"
 
     def __init__(self, store: Store, record: Mapping[str, Any] | None, title: str,
-                 parent: QWidget | None = None) -> None:  # fmt: skip
+                 parent: QWidget | None = None, undo: UndoStack | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.store = store
+        self.undo = undo or UndoStack(store)
         self.current = dict(record) if record else None
         self.record_id: str | None = record["id"] if record else None
         self.form = QFormLayout()
@@ -253,6 +258,12 @@ class RecordForm(QDialog):
     def values(self) -> dict[str, Any]:
         raise NotImplementedError
 
+    def label(self, values: Mapping[str, Any]) -> str:
+        """How the edit reads in Edit › Undo: "New agreement BMMA", "Edit …"."""
+        name = values.get(self.NAME_FIELD) or (self.current or {}).get(self.NAME_FIELD) or ""
+        verb = "New" if self.current is None else "Edit"
+        return f"{verb} {self.NOUN} {name}".strip()
+
     def changes(self) -> dict[str, Any]:
         """The values to write: all for a new record, those that differ for an existing one."""
         values = self.values()
@@ -270,13 +281,17 @@ class RecordForm(QDialog):
         if not values:
             self.accept()  # nothing changed: nothing to write
             return True
+        record_id = self.record_id
+
+        def write(w: Writer) -> str:
+            if record_id is None:
+                return w.insert(self.TABLE, values)
+            w.update(self.TABLE, record_id, values)
+            return record_id
+
         try:
-            with self.store.write() as w:
-                if self.record_id is None:
-                    new_id = w.insert(self.TABLE, values)
-                else:
-                    w.update(self.TABLE, self.record_id, values)
-                    new_id = self.record_id
+            # One command on the console's undo stack: Ctrl+Z puts the old values back.
+            new_id = self.undo.run(self.label(values), write)
         except ValidationError as exc:
             self.problem(explain(exc, self.TABLE))
             widget = self.widgets.get(exc.field.split("[")[0].split(".")[0])
@@ -290,11 +305,12 @@ class RecordForm(QDialog):
 
 class AgreementForm(RecordForm):
     TABLE = "agreements"
+    NOUN = "agreement"
 
     def __init__(self, store: Store, record: Mapping[str, Any] | None = None,
-                 parent: QWidget | None = None) -> None:  # fmt: skip
+                 parent: QWidget | None = None, undo: UndoStack | None = None) -> None:
         super().__init__(store, record, "Edit agreement" if record else "New agreement",
-                         parent)  # fmt: skip
+                         parent, undo)  # fmt: skip
         spec = table(self.TABLE).by_name
         names = display.nation_names(store)
         self.name = QLineEdit()
@@ -341,12 +357,15 @@ class AgreementForm(RecordForm):
 
 class PreauthorisationForm(RecordForm):
     TABLE = "preauthorisations"
+    NOUN = "pre-authorisation"
+    NAME_FIELD = "reference"
     NO_MLC = -1.0  # the spin box's "not set" value: a limit is always chosen on purpose
 
     def __init__(self, store: Store, record: Mapping[str, Any] | None = None,
-                 now: datetime | None = None, parent: QWidget | None = None) -> None:
+                 now: datetime | None = None, parent: QWidget | None = None,
+                 undo: UndoStack | None = None) -> None:  # fmt: skip
         super().__init__(store, record, "Edit pre-authorisation" if record
-                         else "New pre-authorisation", parent)  # fmt: skip
+                         else "New pre-authorisation", parent, undo)  # fmt: skip
         names = display.nation_names(store)
         host = record["host_nation"] if record else store.nation
         self.host = host
@@ -439,10 +458,12 @@ class PermitRulesDialog(QDialog):
     changed = Signal()  # an agreement or a pre-authorisation was written
 
     def __init__(self, store: Store, now: Callable[[], datetime] | None = None,
-                 parent: QWidget | None = None) -> None:  # fmt: skip
+                 parent: QWidget | None = None, undo: UndoStack | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Agreements and pre-authorisations")
         self.store = store
+        # The console's stack: an agreement edited here is undone here or from the console.
+        self.undo = undo or UndoStack(store)
         self._now = now or (lambda: datetime.now(timefmt.UTC))
         self._nations = display.nation_names(store)
         self.agreement_ids: list[str] = []
@@ -457,16 +478,62 @@ class PermitRulesDialog(QDialog):
         self.message.setMinimumHeight(self.message.fontMetrics().lineSpacing() * 2 + 4)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
+        self.undo_button = QPushButton("&Undo")
+        self.redo_button = QPushButton("Re&do")
+        for button, slot, key in ((self.undo_button, self.undo_last, "Ctrl+Z"),
+                                  (self.redo_button, self.redo_last, "Ctrl+Shift+Z")):
+            button.setAutoDefault(False)
+            button.clicked.connect(slot)
+            QShortcut(QKeySequence(key), self, activated=slot)
+        self.undo.listeners.append(self._undo_changed)
+        self.destroyed.connect(lambda: self._forget_stack())
         bottom = QHBoxLayout()
         bottom.addWidget(self.message, 1)
+        bottom.addWidget(self.undo_button, 0, Qt.AlignmentFlag.AlignBottom)
+        bottom.addWidget(self.redo_button, 0, Qt.AlignmentFlag.AlignBottom)
         bottom.addWidget(close, 0, Qt.AlignmentFlag.AlignBottom)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(bottom)
         self.tabs.currentChanged.connect(lambda _index: self.say(""))  # about the other tab
         self.refresh()
+        self._undo_changed()
         self.agreements.table.setFocus()  # arrows choose, Enter edits
         self.resize(1100, 540)
+
+    # -- undo ---------------------------------------------------------------------------
+    def undo_last(self) -> None:
+        self._step(self.undo.undo, "Undone")
+
+    def redo_last(self) -> None:
+        self._step(self.undo.redo, "Redone")
+
+    def _step(self, step: Callable[[], Any], done: str) -> None:
+        try:
+            outcome = step()
+        except UndoError as exc:
+            self.say(_sentence(str(exc)), True)
+            return
+        kept = (f" Kept as changed since: {', '.join(outcome.kept)}." if outcome.kept
+                else "")  # fmt: skip
+        self.refresh()
+        self.say(f"{done}: {outcome.command.label}.{kept}")
+        self.changed.emit()
+
+    def _undo_changed(self) -> None:
+        stack = self.undo
+        if self.isVisible() and hasattr(self, "agreements"):
+            self.refresh()  # undone from the console: the lists show it
+        self.undo_button.setEnabled(stack.can_undo)
+        self.redo_button.setEnabled(stack.can_redo)
+        self.undo_button.setToolTip(f"Undo {stack.undo_label} (Ctrl+Z)" if stack.can_undo
+                                    else "Nothing to undo")  # fmt: skip
+        self.redo_button.setToolTip(f"Redo {stack.redo_label} (Ctrl+Shift+Z)"
+                                    if stack.can_redo else "Nothing to redo")  # fmt: skip
+
+    def _forget_stack(self) -> None:
+        if self._undo_changed in self.undo.listeners:
+            self.undo.listeners.remove(self._undo_changed)
 
     # -- building -----------------------------------------------------------------------
     def _table_actions(self, records: RecordTable, add: Callable[[], Any],
@@ -654,12 +721,13 @@ class PermitRulesDialog(QDialog):
 
     # -- agreements ---------------------------------------------------------------------
     def add_agreement(self) -> None:
-        self._run(AgreementForm(self.store, parent=self), "agreements", "Added")
+        self._run(AgreementForm(self.store, parent=self, undo=self.undo), "agreements", "Added")
 
     def edit_agreement(self) -> None:
         record = self._editable("agreements", self.selected_agreement(), "an agreement")
         if record is not None:
-            self._run(AgreementForm(self.store, record, parent=self), "agreements", "Saved")
+            self._run(AgreementForm(self.store, record, parent=self, undo=self.undo),
+                      "agreements", "Saved")  # fmt: skip
 
     def delete_agreement(self) -> None:
         record = self._editable("agreements", self.selected_agreement(), "an agreement")
@@ -671,15 +739,15 @@ class PermitRulesDialog(QDialog):
 
     # -- pre-authorisations ---------------------------------------------------------------
     def add_preauth(self) -> None:
-        self._run(PreauthorisationForm(self.store, now=self._now(), parent=self),
-                  "preauthorisations", "Added")  # fmt: skip
+        self._run(PreauthorisationForm(self.store, now=self._now(), parent=self,
+                                       undo=self.undo), "preauthorisations", "Added")
 
     def edit_preauth(self) -> None:
         record = self._editable("preauthorisations", self.selected_preauth(),
                                 "a pre-authorisation")  # fmt: skip
         if record is not None:
-            self._run(PreauthorisationForm(self.store, record, now=self._now(), parent=self),
-                      "preauthorisations", "Saved")  # fmt: skip
+            self._run(PreauthorisationForm(self.store, record, now=self._now(), parent=self,
+                                           undo=self.undo), "preauthorisations", "Saved")
 
     def delete_preauth(self) -> None:
         record = self._editable("preauthorisations", self.selected_preauth(),
@@ -719,9 +787,11 @@ class PermitRulesDialog(QDialog):
                                       QMessageBox.StandardButton.No)  # fmt: skip
         if answer != QMessageBox.StandardButton.Yes:
             return
+        noun = "agreement" if table_name == "agreements" else "pre-authorisation"
+        name = record.get("name") or record.get("reference") or ""
         try:
-            with self.store.write() as w:
-                w.delete(table_name, record["id"])
+            self.undo.run(f"Delete {noun} {name}".strip(),
+                          lambda w: w.delete(table_name, record["id"]))
         except ValidationError as exc:
             self.say(explain(exc, table_name), True)
             return
