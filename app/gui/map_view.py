@@ -17,7 +17,7 @@ import mgrs
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QBrush, QFont, QKeySequence, QPen
+from PySide6.QtGui import QAction, QActionGroup, QBrush, QFont, QKeySequence, QPen, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGraphicsPathItem,
@@ -74,6 +74,7 @@ if TYPE_CHECKING:
 
     from app.core.store import Store
     from app.gui.planning import PlanSet
+from app.gui.find_box import FindBox, Found
 from app.gui.map_edits import MapEdits
 from app.gui.map_own_layers import OwnLayers
 from app.gui.map_tips import MapTips
@@ -164,6 +165,7 @@ class MapView(MapEdits, MapTips, OwnLayers, QWidget):
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(self.find_box)
         side_layout.addWidget(QLabel("Layers"))
         side_layout.addWidget(self.layer_list, 1)
         side_layout.addWidget(QLabel("Legend"))
@@ -379,6 +381,7 @@ class MapView(MapEdits, MapTips, OwnLayers, QWidget):
         from app.core.planning.convoys import Tracks
 
         self.plans = plans
+        self.find_box.forget()
         routes = {m["id"]: np.asarray(m["route"], dtype=float)
                   for m in self.store.rows("movements") if m.get("route")}  # fmt: skip
         live = {mid: p for mid, p in plans.plans.items()
@@ -457,6 +460,17 @@ class MapView(MapEdits, MapTips, OwnLayers, QWidget):
         self.view_box.setRange(xRange=(arr[:, 0].min(), arr[:, 2].max()),
                                yRange=(arr[:, 1].min(), arr[:, 3].max()), padding=0.08)
 
+    def show_found(self, found: Found) -> None:
+        """A movement or point picked in the find box: select it and bring it into view."""
+        if found.kind == "point":
+            self.selection.set_point(found.record_id, self)
+            if found.record_id in self.point_data.ids:
+                self.zoom_to_point(found.record_id)
+        else:
+            self.selection.set_movements({found.record_id}, self)
+            self.zoom_to_selection()
+        self.plot.setFocus()
+
     def zoom_to_point(self, point_id: str, half_width_m: float = 12_000) -> None:
         i = self.point_data.ids.index(point_id)
         x, y = self.point_data.x[i], self.point_data.y[i]
@@ -503,6 +517,11 @@ class MapView(MapEdits, MapTips, OwnLayers, QWidget):
                                             "GeoJSON or GeoPackage file")  # fmt: skip
         self.import_layer_action.triggered.connect(self.choose_layer_file)
         self.toolbar.addAction(self.import_layer_action)
+        self.find_box = FindBox(self.store)  # placed above the layer list
+        self.find_box.chosen.connect(self.show_found)
+        self.find_box.left.connect(self.plot.setFocus)
+        self.find_box.missing.connect(self.status.setText)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, self.find_box.focus)
         act("Zoom in", "+", "Zoom in", lambda: self.zoom(0.5))
         act("Zoom in", "=", "Zoom in", lambda: self.zoom(0.5))
         act("Zoom out", "-", "Zoom out", lambda: self.zoom(2.0))

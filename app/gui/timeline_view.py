@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QDateTime, Qt, QTimeZone, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -37,6 +37,7 @@ from app.core.planning import deconfliction as dc
 from app.core.planning import timeline
 from app.core.planning.daylight import nights
 from app.core.planning.model import Conflict, Occupancy, Point
+from app.gui.find_box import FindBox, Found
 from app.gui.map_style import STATUS_STYLE
 from app.gui.selection import Selection
 from app.gui.time_cursor import TimeCursor, TimeCursorBar
@@ -167,6 +168,7 @@ class TimelineView(TimelineEdits, QWidget):
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(self.find_box)
         side_layout.addWidget(self.conflict_title)
         side_layout.addWidget(self.conflict_list, 1)
         side.setMinimumWidth(240)
@@ -265,11 +267,17 @@ class TimelineView(TimelineEdits, QWidget):
         self.pdf_action = act("PDF…", "", "Save the timeline as a PDF page", self.export_pdf)
         self.ics_action = act("iCalendar…", "", "Save the movements as a calendar (.ics)",
                               self.export_ics)  # fmt: skip
+        self.find_box = FindBox(self.store)  # placed above the conflict list
+        self.find_box.chosen.connect(self.show_found)
+        self.find_box.left.connect(self.plot.setFocus)
+        self.find_box.missing.connect(self.status.setText)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, self.find_box.focus)
 
     # -- plan -------------------------------------------------------------------------------
     def set_plans(self, plans: PlanSet) -> None:
         self.plans = plans
         self._held = None
+        self.find_box.forget()
         self._records = {m["id"]: m for m in self.store.rows("movements")}
         self._points = {r["id"]: Point.from_record(r) for r in self.store.rows("critical_points")
                         if r.get("position")}  # fmt: skip
@@ -468,6 +476,21 @@ class TimelineView(TimelineEdits, QWidget):
             rows = [r for r in rows if r is not None]
             if rows:
                 self._bring_rows(min(rows), max(rows))
+
+    def show_found(self, found: Found) -> None:
+        """A movement or point picked in the find box: select it, its row into view (a
+        point has a row when the rows are critical points)."""
+        if found.kind == "point":
+            self.selection.set_point(found.record_id, self)
+            row = self.rows.row_of(found.record_id) if self.rows is not None \
+                and self.mode == "points" else None  # fmt: skip
+        else:
+            self.selection.set_movements({found.record_id}, self)
+            row = self.rows.row_of(found.record_id) if self.rows is not None \
+                and self.mode == "movements" else None  # fmt: skip
+        if row is not None:
+            self._bring_rows(row, row)
+        self.plot.setFocus()
 
     def _bring_rows(self, first: int, last: int) -> None:
         (_, _), (y0, y1) = self.view_box.viewRange()
