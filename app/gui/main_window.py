@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QMainWindow,
@@ -31,7 +31,9 @@ from app.gui.app import open_locked
 from app.gui.integrity import IntegrityCheck
 from app.gui.map_view import MapView
 from app.gui.marking import MarkingBanner
-from app.gui.planning import PlanningService
+from app.gui.plan_export_menu import MENU as PLAN_FORMATS
+from app.gui.plan_export_menu import export_plans
+from app.gui.planning import PlanningService, PlanSet
 from app.gui.selection import Selection
 from app.gui.settings import Settings
 from app.gui.time_cursor import TimeCursor, TimeCursorBar
@@ -60,6 +62,7 @@ class MainWindow(BundleDropTarget, QMainWindow):
         self.settings = settings or Settings(parent=self)
         self._now = now  # a fixed clock for the deadlines (snapshots, tests); None: real time
         self.tray: QSystemTrayIcon | None = None  # made when first needed
+        self.plans: PlanSet | None = None  # the latest plan of the store, for the exports
         self.integrity: IntegrityCheck | None = None
         self.keys_dialog: KeysTrustDialog | None = None  # made when first asked for
         self.audit_dialog: AuditLogDialog | None = None
@@ -136,6 +139,7 @@ class MainWindow(BundleDropTarget, QMainWindow):
         if getattr(self, "planning", None) is not None:
             self.planning.stop()
         self.planning = PlanningService(self.store.path, self)
+        self.planning.planned.connect(self._planned)
         self.planning.planned.connect(self.movement_detail.set_plans)
         self.planning.planned.connect(self.permit_inbox.set_plans)
         self.planning.planned.connect(self.map_view.set_plans)
@@ -251,6 +255,48 @@ class MainWindow(BundleDropTarget, QMainWindow):
         if current not in (self.map_view, self.timeline_view):
             self._tell_in_status(view.status.text())
 
+    def find(self) -> None:
+        """Ctrl+F: to the filter of the list in front, or the find box of the map or the
+        timeline."""
+        current = self.tabs.currentWidget()
+        if current is self.permit_inbox:
+            self.permit_inbox.filter_text.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            self.permit_inbox.filter_text.selectAll()
+        elif current is self.map_view:
+            self.map_view.find_box.focus()
+        elif current is self.timeline_view:
+            self.timeline_view.find_box.focus()
+        else:
+            self.movement_list.focus_filter()
+
+    def export_plans(self, key: str, path: Path | None = None) -> Path | None:
+        """File › Export plans: the plan shown, in format `key`, with the marking."""
+        return export_plans(self, self.store, self.plans, key, self.settings.marking_text,
+                            path)  # fmt: skip
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        here = self.store.path
+        stores = [p for p in self.settings.recent_stores if not _same_path(p, here)]
+        for number, path in enumerate(stores, 1):
+            missing = "" if path.exists() else "  (not found)"
+            action = self.recent_menu.addAction(f"&{number} {path.name} — {path.parent}{missing}")
+            action.setToolTip(str(path))
+            action.triggered.connect(lambda _=False, p=path: self.open_recent(p))
+        if not stores:
+            self.recent_menu.addAction("No other store opened yet").setEnabled(False)
+
+    def open_recent(self, path: Path) -> bool:
+        if not path.exists():
+            QMessageBox.warning(self, "Store not found",
+                                f"{path} is not there. If it is on a removable drive, connect "
+                                "the drive and try again.")  # fmt: skip
+            return False
+        return self.open_store_at(path)
+
+    def _planned(self, plans: PlanSet) -> None:
+        self.plans = plans
+
     def _tell_in_status(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)
 
@@ -300,7 +346,16 @@ class MainWindow(BundleDropTarget, QMainWindow):
         # Not every platform binds Quit to a key; the cells expect Ctrl+Q everywhere.
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         file_menu.addAction(self.open_action)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addAction(self.new_action)
+        file_menu.addSeparator()
+        self.plan_export_menu = file_menu.addMenu("E&xport plans")
+        self.plan_export_actions: dict[str, QAction] = {}
+        for fmt in PLAN_FORMATS:
+            action = self.plan_export_menu.addAction(fmt.menu)
+            action.triggered.connect(lambda _=False, key=fmt.key: self.export_plans(key))
+            self.plan_export_actions[fmt.key] = action
         file_menu.addSeparator()
         self.settings_action = QAction("&Settings…", self)
         self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
@@ -315,6 +370,12 @@ class MainWindow(BundleDropTarget, QMainWindow):
         self.redo_action.setShortcut(QKeySequence("Ctrl+Shift+Z"))
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
+        edit_menu.addSeparator()
+        self.find_action = self._action("&Find…", QKeySequence.StandardKey.Find, self.find)
+        self.find_action.setShortcut(QKeySequence("Ctrl+F"))
+        self.find_action.setToolTip("Filter the list in front, or find a movement or point on "
+                                    "the map or the timeline (Ctrl+F)")  # fmt: skip
+        edit_menu.addAction(self.find_action)
         view_menu = self.menuBar().addMenu("&View")
         self.movements_action = QAction("&Movements", self)
         self.movements_action.setShortcut(QKeySequence("Ctrl+1"))
@@ -370,6 +431,37 @@ class MainWindow(BundleDropTarget, QMainWindow):
         self.about_action = QAction("&About MovCon", self)
         self.about_action.triggered.connect(self.about)
         help_menu.addAction(self.about_action)
+        self._build_toolbar()
+
+    def _build_toolbar(self) -> None:
+        # Named, so that its place (and whether it is shown) is kept with the window layout.
+        bar = self.addToolBar("Main toolbar")
+        bar.setObjectName("main_toolbar")
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        bar.setMovable(False)
+        style = self.style()
+        icons = {self.open_action: QStyle.StandardPixmap.SP_DialogOpenButton,
+                 self.undo_action: QStyle.StandardPixmap.SP_ArrowBack,
+                 self.redo_action: QStyle.StandardPixmap.SP_ArrowForward,
+                 self.find_action: QStyle.StandardPixmap.SP_FileDialogContentsView,
+                 self.import_action: QStyle.StandardPixmap.SP_ArrowDown,
+                 self.export_action: QStyle.StandardPixmap.SP_ArrowUp,
+                 self.help_action: QStyle.StandardPixmap.SP_DialogHelpButton}  # fmt: skip
+        for action, pixmap in icons.items():
+            action.setIcon(style.standardIcon(pixmap))
+        short = {self.open_action: "Open", self.undo_action: "Undo", self.redo_action: "Redo",
+                 self.find_action: "Find", self.import_action: "Import bundle",
+                 self.export_action: "Export bundle", self.help_action: "Help"}  # fmt: skip
+        for group in ((self.open_action,), (self.undo_action, self.redo_action),
+                      (self.find_action,), (self.import_action, self.export_action),
+                      (self.help_action,)):  # fmt: skip
+            for action in group:
+                # Short on the button; the menu's text (and the tooltip taken from it) names
+                # the step Undo and Redo would take.
+                action.setIconText(short[action])
+                bar.addAction(action)
+            bar.addSeparator()
+        self.toolbar = bar
 
     def _action(
         self, text: str, key: QKeySequence.StandardKey, slot: Callable[[], object]
@@ -400,6 +492,12 @@ class MainWindow(BundleDropTarget, QMainWindow):
         self.permit_inbox.overdue_found.connect(self._notify_overdue)
         self.permit_inbox.reveal.connect(self.show_permits)
         self.permit_inbox.bind_selection(self.selection)
+        # Times and positions as the settings say; the paperwork carries the marking.
+        for view in (self.movement_list, self.movement_detail, self.permit_inbox):
+            view.use_settings(self.settings)
+        self.permit_inbox.marking_source = lambda: (self.settings.marking_text,
+                                                    self.settings.marking_colour)
+        self.permit_inbox.undo_stack = self.undo_stack  # the agreements dialog's edits
         self.map_view = MapView(store, selection=self.selection, time_cursor=self.time_cursor,
                                 undo=self.undo_stack, plans_itself=False)  # fmt: skip
         self.map_view.edited.connect(self._map_edited)
@@ -415,6 +513,13 @@ class MainWindow(BundleDropTarget, QMainWindow):
         for view_action in (self.map_view.undo_action, self.timeline_view.undo_action,
                             self.permit_inbox.undo_action):  # fmt: skip
             view_action.setShortcuts([])
+        # Ctrl+F too (Edit › Find picks the view's filter): two owners of a key cancel out.
+        find_key = QKeySequence(QKeySequence.StandardKey.Find)
+        for view in (self.movement_list, self.permit_inbox, self.map_view, self.timeline_view):
+            for shortcut in view.findChildren(QShortcut):
+                if shortcut.key() == find_key:
+                    shortcut.setEnabled(False)
+        self.plans = None  # until this store is planned
         self.timeline_view.open_permits.connect(self.show_permits)
         self.time_bar = TimeCursorBar(self.time_cursor)
         self._fill_permits_menu()
@@ -584,6 +689,13 @@ class MainWindow(BundleDropTarget, QMainWindow):
             self.integrity.cancel()
             self.integrity.wait()
             self.integrity = None
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return a == b
 
 
 def _bring_up(dialog: QWidget) -> None:

@@ -103,3 +103,33 @@ def test_ctrl_z_in_the_inbox_undoes_the_decision(demo_copy: Path, qtbot: QtBot) 
         qtbot.keyClick(view.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
         assert store.get("permits", request["id"])["status"] == "requested"
         window.close()
+
+
+def test_an_agreement_edited_in_its_dialog_is_undone_from_the_console(
+    window: MainWindow, us_store: Store, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.gui.views.permit_rules import AgreementForm
+
+    general = next(a for a in us_store.rows("agreements") if not a["members"])
+    window.show_permits()
+    window.permit_inbox.show_rules()
+    dialog = window.permit_inbox.rules_dialog
+    dialog.select_agreement(general["id"])
+
+    def run(form: AgreementForm) -> int:
+        form.working_days.setValue(general["working_days"] + 2)
+        form.ok.click()
+        return form.result()
+
+    monkeypatch.setattr(AgreementForm, "exec", run)
+    dialog.edit_agreement()
+    assert us_store.get("agreements", general["id"])["working_days"] == \
+        general["working_days"] + 2
+    assert window.undo_action.text().startswith("&Undo Edit agreement")
+    window.show_movements()
+    window.undo_action.trigger()
+    assert us_store.get("agreements", general["id"])["working_days"] == general["working_days"]
+    row = dialog.agreement_ids.index(general["id"])
+    assert dialog.agreements.cell(row, 2) == str(general["working_days"])  # the dialog follows
+    assert dialog.redo_button.isEnabled()
+    dialog.close()
