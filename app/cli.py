@@ -294,17 +294,44 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
 
 
 def _cmd_gui(args: argparse.Namespace) -> int:
-    path = _db_path(args)
-    if not args.db and not os.environ.get("MOVCON_DB") and not path.exists():
-        # First start: set the laptop up for a cell or open the demo; Cancel writes nothing.
+    # Which store: --db, else $MOVCON_DB, else the one last used (if it is still there),
+    # else the default one. Qt is imported here only: the other commands run without it.
+    from app.gui.app import run
+
+    if args.db or os.environ.get("MOVCON_DB"):
+        return run(_db_path(args))
+    from app.gui.settings import Settings
+
+    last = Settings().last_store
+    if last is not None and last.is_file():
+        return run(last)
+    path = paths.default_store_path()
+    if not path.exists():
+        # First start (or the last store's drive is out): the wizard; Cancel writes nothing.
         # (`make run` passes --db and writes the demo first, so it never asks.)
         from app.gui.views.first_run import first_run
 
-        if not first_run(path):
+        chosen = first_run(path, missing=last)
+        if chosen is None:
             return 0
-    from app.gui.app import run
-
+        settings = Settings()
+        settings.remember_store(chosen)  # the next start opens it, wherever it lives
+        settings.sync()
+        path = chosen
+    elif last is not None and not _same_file(last, path):
+        # The drive of the store last used is out: the default store opens, and says so, so
+        # that nobody works on in the wrong store unawares.
+        return run(path, notice=f"The store last used, {last}, cannot be found: is its drive "
+                   f"connected? MovCon opened {path} instead. To go back to the other store "
+                   "once its drive is in, use File › Open recent.")
     return run(path)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return a == b
 
 
 def build_parser() -> argparse.ArgumentParser:

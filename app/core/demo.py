@@ -187,12 +187,15 @@ MOVES: list[Move] = [
 
 
 def write(path: str | Path, nation: str = "LT", start: datetime | None = None,
-          now: datetime | None = None) -> dict[str, int]:
-    """Write the demo store at `path`. The exercise starts `start` (default: yesterday)."""
+          now: datetime | None = None, site_name: str | None = None) -> dict[str, int]:
+    """Write the demo store at `path`. The exercise starts `start` (default: yesterday);
+    `site_name` names the store's own site (default: the nation's deciding office)."""
     now = now or datetime.now(timefmt.UTC)
     start = start or (now - timedelta(days=1)).replace(hour=0, minute=0, second=0,
                                                         microsecond=0)
-    store = Store.create(path, nation, DECIDERS.get(nation, f"{nation} NMCC").split(", ")[-1])
+    if site_name is None:
+        site_name = DECIDERS.get(nation, f"{nation} NMCC").split(", ")[-1]
+    store = Store.create(path, nation, site_name)
     try:
         return _Scenario(store, start, now).build()
     finally:

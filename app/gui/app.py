@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -51,8 +52,9 @@ def _use_dejavu(app: QApplication) -> None:
         app.setFont(font)
 
 
-def run(store_path: Path) -> int:
-    """Open the store and show the console; returns the process exit code.
+def run(store_path: Path, notice: str | None = None) -> int:
+    """Open the store and show the console; returns the process exit code. `notice`: a
+    message shown over the console once it is up (e.g. why another store opened).
 
     The store is locked first, so a second MovCon on it is refused before it reads a page;
     unexpected errors from here on are logged to the data folder and explained.
@@ -71,7 +73,7 @@ def run(store_path: Path) -> int:
             return 2
         _held = lock
         try:
-            return _show_console(app, store_path, handler)
+            return _show_console(app, store_path, handler, notice)
         finally:
             held, _held = _held, None
             held.release()  # File › Open may have moved it to another store
@@ -118,7 +120,8 @@ def _same_store(a: Path, b: Path) -> bool:
         return False
 
 
-def _show_console(app: QApplication, store_path: Path, handler: crash.CrashHandler) -> int:
+def _show_console(app: QApplication, store_path: Path, handler: crash.CrashHandler,
+                  notice: str | None = None) -> int:
     from app.gui.main_window import MainWindow
 
     try:
@@ -142,6 +145,9 @@ def _show_console(app: QApplication, store_path: Path, handler: crash.CrashHandl
     handler.store_path = lambda: window.store.path  # follows File › Open to another store
     window.show()
     window.check_integrity()
+    if notice:
+        QTimer.singleShot(0, window, lambda: QMessageBox.information(
+            window, "MovCon — another store opened", notice))
     try:
         return app.exec()
     finally:

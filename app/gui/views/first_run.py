@@ -1,24 +1,31 @@
-"""The first start on a laptop with no store: set it up for a cell, or open the demo.
+"""The first start on a laptop with no store: the wizard that sets one up.
 
-Nothing is written until the user chooses; Cancel leaves the laptop as it was. Setting up
-makes the store and this site's key at once, so the key file for the nation's key officer
-can be saved before the console opens.
+One page asks everything (nation, site name, where the store lives, empty or the demo
+exercise) and checks it before anything is written; Cancel leaves the laptop as it was.
+Both contents make the store and this site's key at once, so the second page shows the key
+words and saves the key file for the nation's key officer before the console opens.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sqlite3
 from functools import partial
+from itertools import pairwise
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -35,6 +42,7 @@ from app.gui.views.key_parts import (
     EXPECTED,
     Background,
     Status,
+    colour,
     note,
     problem_text,
     selectable,
@@ -42,22 +50,112 @@ from app.gui.views.key_parts import (
     write_problem,
 )
 
+STORE_FILTER = "MovCon stores (*.db)"
 
-def _write_demo(path: Path) -> Path:
+
+class Refused(Exception):
+    """A choice the wizard will not act on; the text says why, for the Status line."""
+
+
+def store_site(path: Path) -> tuple[str, str] | None:
+    """(site name, nation) of the MovCon store at `path`, or None if it is not one.
+
+    Read-only: Store.open could migrate or tune the file, and the wizard promises to leave
+    an existing store as it found it.
+    """
+    # A store on a write-protected drive cannot take a reader's WAL index: read it as is.
+    for query in ("mode=ro", "mode=ro&immutable=1"):
+        try:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?{query}", uri=True)
+        except (sqlite3.Error, OSError, ValueError):
+            continue
+        try:
+            meta = dict(conn.execute("SELECT key, value FROM meta WHERE key IN "
+                                     "('site_id', 'site_name', 'nation')"))
+        except sqlite3.DatabaseError as exc:
+            if "not a database" in str(exc) or "no such table" in str(exc):
+                return None  # readable, and not a store
+            continue
+        finally:
+            conn.close()
+        if "site_id" not in meta or "nation" not in meta:
+            return None
+        return str(meta.get("site_name") or ""), str(meta["nation"])
+    return None
+
+
+def missing_folders(path: Path) -> list[Path]:
+    """The folders above `path` that creating it would make, nearest the root first."""
+    made: list[Path] = []
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        made.append(folder)
+        folder = folder.parent
+    return made[::-1]
+
+
+def check_new_store(path: Path) -> None:
+    """Refuse a place a new store cannot be written, before writing anything."""
+    if path.is_dir():
+        raise Refused(f"{path} is a folder; add a file name, e.g. {path / 'movcon.db'}")
+    if path.exists():
+        raise Refused(f"{path} exists and is not a MovCon store; choose another file name")
+    made = missing_folders(path)
+    base = made[0].parent if made else path.parent
+    if not base.is_dir():
+        # A file where a folder should be (or a broken link): nothing can go under it.
+        raise Refused(f"cannot make the folder {path.parent}: {base} is not a folder")
+    if not os.access(base, os.W_OK | os.X_OK):
+        raise Refused(f"cannot write in the folder {base}; choose a folder you may write to")
+
+
+def _remove_made(path: Path, made: list[Path]) -> None:
+    """Undo a failed creation: the store's files, then the folders made for it."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(OSError):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    for folder in reversed(made):
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only if empty: never anything the user put there
+
+
+def _write_demo(path: Path, nation: str, site_name: str, made: list[Path]) -> Path:
     from app.core import demo
 
-    demo.write(path)
+    try:
+        demo.write(path, nation, site_name=site_name)
+    except BaseException:
+        _remove_made(path, made)  # a half-written demo would pass for a store next time
+        raise
     return path
 
 
-class FirstRunDialog(QDialog):
-    """Two pages: the choice, then (after setting up) this site's key words."""
+def _noted(field: QWidget, text: str) -> QWidget:
+    """A field with its explanation just under it (closer than the next row)."""
+    box = QWidget()
+    column = QVBoxLayout(box)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.setSpacing(2)
+    column.addWidget(field)
+    column.addWidget(note(text))
+    return box
 
-    def __init__(self, path: Path, parent: QWidget | None = None) -> None:
+
+class FirstRunDialog(QDialog):
+    """Two pages: the choices, then (once the store is made) this site's key words.
+
+    `path` is the store to propose; after success it is the store to open (the new one, or
+    an existing store the user chose to open instead) and `ready` is True.
+    """
+
+    def __init__(self, path: Path, missing: Path | None = None,
+                 parent: QWidget | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.path = path
-        self.store: Store | None = None  # the store set up here, open until the dialog ends
+        self.missing = missing  # the store last used, now gone (a drive taken out)
+        self.store: Store | None = None  # the store made here, open until the dialog ends
         self.ready = False  # a store is at `path`: the console may start on it
+        self.existing: tuple[str, str] | None = None  # (site, nation) of a store at the path
         self.background = Background(self)
         self.setWindowTitle("Welcome to MovCon")
         self.pages = QStackedWidget()
@@ -67,7 +165,6 @@ class FirstRunDialog(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setDefault(True)
         self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
         self.cancel_button.setToolTip("Close without writing anything.")
         self.buttons.accepted.connect(self.accept)
@@ -76,8 +173,13 @@ class FirstRunDialog(QDialog):
         layout.addWidget(self.pages, 1)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
-        self._choice_changed()
-        self.resize(640, self.sizeHint().height())
+        self.ok_button.setDefault(True)  # once in the dialog: only then does it stay so
+        self._order_tabs()
+        self._path_changed()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_moved)
+        self.resize(max(720, self.sizeHint().width()), self.sizeHint().height())
         self.nation.setFocus()
 
     # -- public -------------------------------------------------------------------------
@@ -86,11 +188,18 @@ class FirstRunDialog(QDialog):
         return self.background.busy
 
     @property
-    def setting_up(self) -> bool:
-        return self.setup_choice.isChecked()
+    def with_demo(self) -> bool:
+        return self.demo_choice.isChecked()
 
     def choose_demo(self) -> None:
         self.demo_choice.setChecked(True)
+
+    def chosen_path(self) -> Path | None:
+        text = self.path_edit.text().strip()
+        return Path(text).expanduser() if text else None
+
+    def set_path(self, path: Path | str) -> None:
+        self.path_edit.setText(str(path))
 
     def accept(self) -> None:
         if self.busy:
@@ -98,10 +207,8 @@ class FirstRunDialog(QDialog):
         if self.ready:
             self._close_store()
             super().accept()
-        elif self.setting_up:
-            self.set_up()
         else:
-            self.open_demo()
+            self.create()
 
     def reject(self) -> None:
         if self.busy:
@@ -117,50 +224,45 @@ class FirstRunDialog(QDialog):
             return
         super().closeEvent(event)
 
-    def set_up(self) -> None:
-        """Create the store and this site's key; then show the key words."""
-        name = self.site_name.text().strip()
-        if self.nation.currentIndex() < 0:
-            self.status.problem("choose the nation this cell serves")
-            self.nation.setFocus()
+    def create(self) -> None:
+        """Check every choice, then make the store (or open the one found at the path)."""
+        path = self.chosen_path()
+        if path is None:
+            self._refuse("type where to keep the store, or choose Browse…", self.path_edit)
             return
+        path = path.absolute()
+        offered = self.existing is not None
+        self._path_changed()  # the file may have come or gone since the path was typed
+        if self.existing is not None and not offered:
+            return  # a store appeared there meanwhile: say so before opening it
+        if self.existing is not None:
+            self.path, self.ready = path, True  # open it as it is: nothing written
+            super().accept()
+            return
+        if self.nation.currentIndex() < 0:
+            self._refuse("choose the nation this cell serves", self.nation)
+            return
+        name = self.site_name.text().strip()
         if not name:
-            self.status.problem("type a name for this site, e.g. LT NMCC Vilnius")
-            self.site_name.setFocus()
+            self._refuse("type a name for this site, e.g. LT NMCC Vilnius", self.site_name)
             return
         try:
-            store = Store.create(self.path, self.nation.currentData(), name)
+            check_new_store(path)
+        except Refused as exc:
+            self._refuse(str(exc), self.path_edit)
+            return
+        made = missing_folders(path)
+        nation = self.nation.currentData()
+        if self.with_demo:
+            self._write_demo(path, nation, name, made)
+            return
+        try:
+            store = Store.create(path, nation, name)
         except EXPECTED as exc:
+            _remove_made(path, made)
             self.status.problem(problem_text(exc))
             return
-        self.store = store
-        self.ready = True
-        self.status.clear()
-        self.summary.setText(f"This laptop is set up as {store.site_name} "
-                             f"({store.nation}).\nThe store is {store.path}.")
-        self.words.setText(keys.fingerprint(exchange.site_public_key(store)))
-        self.pages.setCurrentIndex(1)
-        self.cancel_button.hide()
-        self.ok_button.setText("&Start MovCon")
-        self.ok_button.setFocus()
-
-    def open_demo(self) -> None:
-        """Write the demo exercise (a second or so, in a worker) and finish."""
-        self.status.working("Writing the demo exercise…")
-        self.pages.setEnabled(False)
-        self.buttons.setEnabled(False)
-
-        def written(_: Path) -> None:
-            self.ready = True
-            self.status.clear()
-            super(FirstRunDialog, self).accept()
-
-        def refused(text: str) -> None:
-            self.pages.setEnabled(True)
-            self.buttons.setEnabled(True)
-            self.status.problem(text)
-
-        self.background.start(partial(_write_demo, self.path), written, refused)
+        self._show_key(store, "")
 
     def save_key_file(self, path: Path | None = None) -> Path | None:
         """Save this site's key file for the key officer (asking where if no `path`)."""
@@ -181,22 +283,93 @@ class FirstRunDialog(QDialog):
         self.status.ok(f"Saved {path}. Give it to your nation's key officer.")
         return path
 
+    # -- steps --------------------------------------------------------------------------
+    def _refuse(self, text: str, widget: QWidget) -> None:
+        self.status.problem(text)
+        widget.setFocus()
+
+    def _write_demo(self, path: Path, nation: str, name: str, made: list[Path]) -> None:
+        """The demo takes a second or so: written in a worker, the dialog held meanwhile."""
+        self.status.working("Writing the demo exercise…")
+        self.pages.setEnabled(False)
+        self.buttons.setEnabled(False)
+
+        def written(_: Path) -> None:
+            self.pages.setEnabled(True)
+            self.buttons.setEnabled(True)
+            try:
+                store = Store.open(path, check="quick")  # just written: intact
+            except EXPECTED as exc:
+                self.status.problem(problem_text(exc))
+                return
+            self._show_key(store, " with the demo exercise")
+
+        def refused(text: str) -> None:
+            self.pages.setEnabled(True)
+            self.buttons.setEnabled(True)
+            self.status.problem(text)
+
+        self.background.start(partial(_write_demo, path, nation, name, made), written,
+                              refused)  # fmt: skip
+
+    def _show_key(self, store: Store, contents: str) -> None:
+        self.store, self.path, self.ready = store, store.path, True
+        self.status.clear()
+        self.summary.setText(f"This laptop is set up as {store.site_name} ({store.nation})"
+                             f"{contents}.\nThe store is {store.path}.")
+        self.words.setText(keys.fingerprint(exchange.site_public_key(store)))
+        self.pages.setCurrentIndex(1)
+        self.cancel_button.hide()
+        self.ok_button.setText("&Start MovCon")
+        self.ok_button.setFocus()
+
+    def _browse(self) -> None:
+        current = self.chosen_path() or self.path
+        name, _ = QFileDialog.getSaveFileName(self, "Where to keep the store", str(current),
+                                              STORE_FILTER)  # fmt: skip
+        if not name:
+            return
+        chosen = Path(name)
+        if chosen.suffix.lower() != ".db":
+            chosen = chosen.with_name(chosen.name + ".db")
+        self.set_path(chosen)
+        self.path_edit.setFocus()
+
+    def _path_changed(self) -> None:
+        """Offer to open a store already at the path instead of making one."""
+        path = self.chosen_path()
+        found = store_site(path) if path is not None and path.is_file() else None
+        self.existing = found
+        for widget in (self.nation, self.site_name, self.empty_choice, self.demo_choice):
+            widget.setEnabled(found is None)  # not asked of a store that exists
+        if found is None:
+            self.ok_button.setText("&Create store")
+            self.status.clear()
+            return
+        site, nation = found
+        self.ok_button.setText("&Open this store")
+        self.status.ok(f"{path} is a MovCon store already ({site}, {nation}): open it as it "
+                       "is, or choose another file to make a new store.")
+
     # -- building -----------------------------------------------------------------------
     def _build_choice(self) -> QWidget:
         page = QWidget()
-        title = QLabel("This laptop has no MovCon store yet.")
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        if self.missing is not None:
+            gone = selectable(f"The store last used, {self.missing}, cannot be found: is its "
+                              "drive connected?")
+            colour(gone, good=False)
+            layout.addWidget(gone)
+            layout.addSpacing(6)
+        title = QLabel("Set up MovCon on this laptop")
         font = title.font()
         font.setPointSizeF(font.pointSizeF() * 1.2)
         font.setBold(True)
         title.setFont(font)
-        self.setup_choice = QRadioButton("Set up this &laptop for my coordination cell")
-        self.demo_choice = QRadioButton("Open the &demo exercise (ready-made example data, to "
-                                        "look around)")
-        group = QButtonGroup(page)
-        group.addButton(self.setup_choice)
-        group.addButton(self.demo_choice)
-        self.setup_choice.setChecked(True)
-        group.buttonToggled.connect(self._choice_changed)
+        layout.addWidget(title)
+        layout.addWidget(note("Nothing is written until you choose Create store."))
+        layout.addSpacing(6)
 
         self.nation = QComboBox()
         for n in sorted(baseline.nations(), key=lambda n: n["name"]):
@@ -207,29 +380,49 @@ class FirstRunDialog(QDialog):
         self.site_name = QLineEdit()
         self.site_name.setPlaceholderText("e.g. LT NMCC Vilnius")
         self.site_name.setMaxLength(200)
-        self.details = QWidget()
-        form = QFormLayout(self.details)
-        form.setContentsMargins(24, 0, 0, 0)
-        nation_label = QLabel("&Nation:")
-        nation_label.setBuddy(self.nation)
-        name_label = QLabel("Site na&me:")
-        name_label.setBuddy(self.site_name)
-        form.addRow(nation_label, self.nation)
-        form.addRow(name_label, self.site_name)
-        form.addRow(note("The nation this cell serves and how other cells will see this site. "
-                         "The store starts with the shipped reference data."))
+        self.path_edit = QLineEdit(str(self.path))
+        self.path_edit.setToolTip("The store file: on this laptop or on a removable drive.")
+        self.path_edit.textChanged.connect(self._path_changed)
+        self.browse_button = QPushButton("B&rowse…")
+        self.browse_button.clicked.connect(self._browse)
+        place = QWidget()
+        row = QHBoxLayout(place)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.path_edit, 1)
+        row.addWidget(self.browse_button)
 
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(title)
-        layout.addSpacing(6)
-        layout.addWidget(self.setup_choice)
-        layout.addWidget(self.details)
-        layout.addSpacing(6)
-        layout.addWidget(self.demo_choice)
-        layout.addSpacing(6)
-        layout.addWidget(note(f"The store is kept at {self.path}."))
+        self.empty_choice = QRadioButton(
+            "Start &empty (this nation's reference data: border crossings, bridges, routes)")
+        self.demo_choice = QRadioButton(
+            "Load the &demo exercise (example movements and permits, to try things out)")
+        group = QButtonGroup(page)
+        group.addButton(self.empty_choice)
+        group.addButton(self.demo_choice)
+        self.empty_choice.setChecked(True)
+        contents = QWidget()
+        column = QVBoxLayout(contents)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.empty_choice)
+        column.addWidget(self.demo_choice)
+
+        form = QFormLayout()
+        # Wrapped notes take the field's whole width, not their narrow preferred one.
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setVerticalSpacing(10)
+        named = _noted(self.site_name, "How other cells will see this site.")
+        where = _noted(place, "On this laptop or a removable drive. A store already there "
+                              "is opened as it is.")
+        for text, field, buddy in (("&Nation:", self.nation, self.nation),
+                                   ("Site na&me:", named, self.site_name),
+                                   ("&Store file:", where, self.path_edit),
+                                   ("Contents:", contents, None)):  # fmt: skip
+            label = QLabel(text)
+            if buddy is not None:
+                label.setBuddy(buddy)
+            form.addRow(label, field)
+        layout.addLayout(form)
         layout.addStretch(1)
+        layout.addSpacing(6)
         return page
 
     def _build_ready(self) -> QWidget:
@@ -237,7 +430,6 @@ class FirstRunDialog(QDialog):
         self.summary = selectable()
         self.words = words_label()
         self.save_key_button = QPushButton("Sa&ve key file for your key officer…")
-        self.save_key_button.setAutoDefault(False)
         self.save_key_button.clicked.connect(lambda: self.save_key_file())
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -255,10 +447,17 @@ class FirstRunDialog(QDialog):
         layout.addStretch(1)
         return page
 
-    def _choice_changed(self) -> None:
-        self.details.setEnabled(self.setting_up)
-        self.ok_button.setText("&Set up" if self.setting_up else "&Open demo")
-        self.status.clear()
+    def _order_tabs(self) -> None:
+        chain = [self.nation, self.site_name, self.path_edit, self.browse_button,
+                 self.empty_choice, self.demo_choice, *self.buttons.buttons()]
+        for first, second in pairwise(chain):
+            QWidget.setTabOrder(first, second)
+
+    def _focus_moved(self, _old: QWidget | None, new: QWidget | None) -> None:
+        # Qt leaves Cancel the default once Tab has passed it, so Enter in a field would
+        # cancel: back in a field, Enter is the main button again.
+        if new is not None and not isinstance(new, QPushButton) and self.isAncestorOf(new):
+            self.ok_button.setDefault(True)
 
     def _close_store(self) -> None:
         if self.store is not None:
@@ -270,11 +469,12 @@ class FirstRunDialog(QDialog):
         super().done(result)
 
 
-def first_run(path: Path) -> bool:
-    """Ask how to start when there is no store at `path`; True once one is there."""
+def first_run(path: Path, missing: Path | None = None) -> Path | None:
+    """Ask where and how to set up a store, proposing `path`; the store to open, or None
+    if the user cancelled. `missing`: the store last used, which cannot be found now."""
     from app.gui.app import application
 
     application()
-    dialog = FirstRunDialog(path)
+    dialog = FirstRunDialog(path, missing)
     dialog.exec()
-    return dialog.ready
+    return dialog.path if dialog.ready else None
