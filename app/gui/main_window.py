@@ -446,7 +446,7 @@ class MainWindow(BundleDropTarget, QMainWindow):
                  self.find_action: QStyle.StandardPixmap.SP_FileDialogContentsView,
                  self.import_action: QStyle.StandardPixmap.SP_ArrowDown,
                  self.export_action: QStyle.StandardPixmap.SP_ArrowUp,
-                 self.help_action: QStyle.StandardPixmap.SP_DialogHelpButton}  # fmt: skip
+                 self.help_action: QStyle.StandardPixmap.SP_MessageBoxQuestion}  # fmt: skip
         for action, pixmap in icons.items():
             action.setIcon(style.standardIcon(pixmap))
         short = {self.open_action: "Open", self.undo_action: "Undo", self.redo_action: "Redo",
@@ -508,6 +508,7 @@ class MainWindow(BundleDropTarget, QMainWindow):
         # Its exported pages and files carry the marking set for this console.
         self.timeline_view.marking_source = lambda: (self.settings.marking_text,
                                                      self.settings.marking_colour)
+        self.map_view.marking_source = self.timeline_view.marking_source
         self.timeline_view.show_on_map.connect(self._show_selection_on_map)
         # Ctrl+Z and Ctrl+Shift+Z are the window's Edit menu, whichever view is in front.
         for view_action in (self.map_view.undo_action, self.timeline_view.undo_action,

@@ -76,13 +76,14 @@ if TYPE_CHECKING:
     from app.gui.planning import PlanSet
 from app.gui.find_box import FindBox, Found
 from app.gui.map_edits import MapEdits
+from app.gui.map_exports import MapExports
 from app.gui.map_own_layers import OwnLayers
 from app.gui.map_tips import MapTips
 
 _MGRS = mgrs.MGRS()
 
 
-class MapView(MapEdits, MapTips, OwnLayers, QWidget):
+class MapView(MapEdits, MapExports, MapTips, OwnLayers, QWidget):
     """The map of the store's movements and critical points over the shipped boundaries.
 
     `selection` and `time_cursor` are shared with the other views (the main window passes
@@ -517,6 +518,15 @@ class MapView(MapEdits, MapTips, OwnLayers, QWidget):
                                             "GeoJSON or GeoPackage file")  # fmt: skip
         self.import_layer_action.triggered.connect(self.choose_layer_file)
         self.toolbar.addAction(self.import_layer_action)
+        self.toolbar.addSeparator()
+        self.png_action = QAction("PNG…", self)
+        self.png_action.setToolTip("Save the map as shown as a picture, with the marking")
+        self.png_action.triggered.connect(lambda: self.export_png())
+        self.pdf_action = QAction("PDF…", self)
+        self.pdf_action.setToolTip("Save the map as shown on an A4 page, with the marking")
+        self.pdf_action.triggered.connect(lambda: self.export_pdf())
+        self.toolbar.addAction(self.png_action)
+        self.toolbar.addAction(self.pdf_action)
         self.find_box = FindBox(self.store)  # placed above the layer list
         self.find_box.chosen.connect(self.show_found)
         self.find_box.left.connect(self.plot.setFocus)

@@ -11,14 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QMarginsF, QPoint, QRectF, Qt
-from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPainter, QPdfWriter, QPixmap
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QInputDialog, QMenu, QMessageBox
 
 from app.core import timefmt
 from app.core.domain.validation import ValidationError
+from app.gui import view_exports
 from app.gui.edit_steps import EditSteps
-from app.gui.marking import paint_marking
 
 SNAP_S = 300.0  # a dragged movement moves in 5-minute steps
 STARTED = frozenset({"under_way", "completed"})
@@ -233,40 +232,18 @@ class TimelineEdits(EditSteps):
     # -- exports ----------------------------------------------------------------------------
     def marking(self) -> tuple[str, str] | None:
         """The classification marking (text, colour) exports carry; the console sets it."""
-        found = self.marking_source() if self.marking_source is not None else None
-        return found if found and found[0] else None
+        return view_exports.marking_of(self.marking_source)
 
     marking_source: Any = None  # () -> (text, colour) | None
 
-    def _marked(self, picture: QPixmap) -> QPixmap:
-        """`picture` with the marking in a band above and below it (when there is one)."""
-        marking = self.marking()
-        if marking is None:
-            return picture
-        probe = QPixmap(1, 1)
-        painter = QPainter(probe)
-        band = int(paint_marking(painter, QRectF(0, 0, picture.width(), 1000), *marking) + 1)
-        painter.end()
-        out = QPixmap(picture.width(), picture.height() + 2 * band)
-        out.fill(Qt.GlobalColor.white)
-        painter = QPainter(out)
-        painter.drawPixmap(0, band, picture)
-        paint_marking(painter, QRectF(out.rect()), *marking)
-        painter.end()
-        return out
     def _ask_path(self, title: str, suffix: str, kinds: str) -> Path | None:
-        path, _ = QFileDialog.getSaveFileName(self, title, str(Path.home() / f"timeline{suffix}"),
-                                              kinds)  # fmt: skip
-        if not path:
-            return None
-        out = Path(path)
-        return out if out.suffix else out.with_suffix(suffix)
+        return view_exports.ask_path(self, title, "timeline", suffix, kinds)
 
     def export_png(self, path: Path | None = None) -> Path | None:
         path = path or self._ask_path("Save the timeline", ".png", "PNG pictures (*.png)")
         if path is None:
             return None
-        if not self._marked(self.plot.grab()).save(str(path), "PNG"):
+        if not view_exports.save_png(self.plot.grab(), path, self.marking()):
             QMessageBox.warning(self, "Not saved", f"Cannot write {path}.")
             return None
         self.status.setText(f"Saved {path}")
@@ -277,39 +254,15 @@ class TimelineEdits(EditSteps):
         path = path or self._ask_path("Save the timeline", ".pdf", "PDF documents (*.pdf)")
         if path is None:
             return None
-        writer = QPdfWriter(str(path))
-        writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
-                                         QPageLayout.Orientation.Landscape,
-                                         QMarginsF(12, 12, 12, 12)))  # fmt: skip
-        writer.setResolution(150)
-        writer.setTitle("MovCon movement timeline")
-        painter = QPainter(writer)
-        if not painter.isActive():
-            QMessageBox.warning(self, "Not saved", f"Cannot write {path}.")
-            return None
-        page = QRectF(painter.viewport())
-        marking = self.marking()
-        if marking is not None:
-            band = paint_marking(painter, page, *marking)
-            page = page.adjusted(0, band + 6, 0, -band - 6)
-        font = QFont()
-        font.setPointSize(11)
-        font.setBold(True)
-        painter.setFont(font)
         (x0, x1), _ = self.view_box.viewRange()
         start = datetime.fromtimestamp(x0, timezone.utc)
         end = datetime.fromtimestamp(x1, timezone.utc)
         title = (f"Movement timeline — {self.store.site_name} ({self.store.nation}) — "
                  f"{timefmt.short(start)} to {timefmt.short(end)}")
-        painter.drawText(QRectF(page.left(), page.top(), page.width(), 40),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
-        picture = self.plot.grab()
-        target = QRectF(page.left(), page.top() + 50, page.width(), page.height() - 50)
-        scale = min(target.width() / picture.width(), target.height() / picture.height())
-        painter.drawPixmap(QRectF(target.left(), target.top(), picture.width() * scale,
-                                  picture.height() * scale), picture,
-                           QRectF(picture.rect()))  # fmt: skip
-        painter.end()
+        if not view_exports.save_pdf(self.plot.grab(), path, title, "MovCon movement timeline",
+                                     self.marking()):  # fmt: skip
+            QMessageBox.warning(self, "Not saved", f"Cannot write {path}.")
+            return None
         self.status.setText(f"Saved {path}")
         return path
 

@@ -92,3 +92,25 @@ def test_the_snapshot_renders_the_map_alone(demo_path: Path, tmp_path: Path, qtb
     out = snapshot.render(demo_path, tmp_path / "map.png", view="map", size=(800, 500))
     image = QImage(str(out))
     assert (image.width(), image.height()) == (800, 500)
+
+
+def test_the_map_is_saved_as_png_and_pdf_with_the_marking(view: MapView, tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    from PySide6.QtGui import QImage
+
+    plain = view.export_png(tmp_path / "plain.png")
+    view.marking_source = lambda: ("NATO RESTRICTED", "#502b85")
+    png = view.export_png(tmp_path / "map.png")
+    assert plain is not None and png is not None
+    image, bare = QImage(str(png)), QImage(str(plain))
+    assert image.width() == bare.width() and image.height() > bare.height()  # the two bands
+    assert image.pixelColor(image.width() // 8, 2).name() == "#502b85"
+    pdf = view.export_pdf(tmp_path / "map.pdf")
+    assert pdf is not None and pdf.read_bytes()[:5] == b"%PDF-"
+    assert view.status.text() == f"Saved {pdf}"
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                              check=True).stdout  # fmt: skip
+        assert text.count("NATO RESTRICTED") == 2 and "Map — " in text

@@ -9,8 +9,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
+    QScrollArea,
     QStackedWidget,
     QTabWidget,
     QVBoxLayout,
@@ -79,8 +81,20 @@ class MovementDetail(QStackedWidget):
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.setContentsMargins(8, 4, 4, 4)
-        layout.addLayout(self._build_header())
-        layout.addLayout(self._build_form())
+        # The fields scroll when the window is short (a 768-line laptop screen), so that the
+        # console's smallest size is not set by this pane's dozen rows.
+        fields = QWidget()
+        fields_layout = QVBoxLayout(fields)
+        fields_layout.setContentsMargins(0, 0, 0, 0)
+        fields_layout.addLayout(self._build_header())
+        fields_layout.addLayout(self._build_form())
+        self.fields = QScrollArea()
+        self.fields.setWidget(fields)
+        self.fields.setWidgetResizable(True)
+        self.fields.setFrameShape(QFrame.Shape.NoFrame)
+        self.fields.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.fields.setMinimumHeight(120)
+        layout.addWidget(self.fields)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.serials = RecordTable(
