@@ -187,6 +187,7 @@ class MainWindow(BundleDropTarget, QMainWindow):
     def _tab_changed(self, _index: int) -> None:
         self.time_bar.setVisible(self.tabs.currentWidget() in (self.map_view,
                                                                self.timeline_view))
+        self._undo_changed()  # Redo: the inbox's own with the inbox in front
 
     def _map_edited(self) -> None:
         # A route redrawn or a point closed: the list, the detail and the plan follow.
@@ -250,6 +251,10 @@ class MainWindow(BundleDropTarget, QMainWindow):
 
     def redo(self) -> None:
         current = self.tabs.currentWidget()
+        if current is self.permit_inbox:
+            self.permit_inbox.redo()  # the decision it undid last
+            self._undo_changed()
+            return
         view = self.timeline_view if current is self.timeline_view else self.map_view
         view.redo_last()
         if current not in (self.map_view, self.timeline_view):
@@ -302,6 +307,13 @@ class MainWindow(BundleDropTarget, QMainWindow):
 
     def _undo_changed(self) -> None:
         stack = self.undo_stack
+        inbox = self.permit_inbox if self.tabs.currentWidget() is self.permit_inbox else None
+        if inbox is not None:
+            # The inbox undoes the decision on the permit selected, and redoes its own.
+            self.undo_action.setText("&Undo decision")
+            self.redo_action.setText("&Redo decision")
+            self.redo_action.setEnabled(inbox.can_redo)
+            return
         self.undo_action.setText(f"&Undo {stack.undo_label}" if stack.can_undo else "&Undo")
         self.redo_action.setText(f"&Redo {stack.redo_label}" if stack.can_redo else "&Redo")
         self.redo_action.setEnabled(stack.can_redo)
@@ -376,7 +388,7 @@ class MainWindow(BundleDropTarget, QMainWindow):
         self.find_action.setToolTip("Filter the list in front, or find a movement or point on "
                                     "the map or the timeline (Ctrl+F)")  # fmt: skip
         edit_menu.addAction(self.find_action)
-        view_menu = self.menuBar().addMenu("&View")
+        view_menu = self.view_menu = self.menuBar().addMenu("&View")
         self.movements_action = QAction("&Movements", self)
         self.movements_action.setShortcut(QKeySequence("Ctrl+1"))
         self.movements_action.triggered.connect(self.show_movements)
@@ -462,6 +474,8 @@ class MainWindow(BundleDropTarget, QMainWindow):
                 bar.addAction(action)
             bar.addSeparator()
         self.toolbar = bar
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(bar.toggleViewAction())  # "Main toolbar", ticked when shown
 
     def _action(
         self, text: str, key: QKeySequence.StandardKey, slot: Callable[[], object]
@@ -512,7 +526,7 @@ class MainWindow(BundleDropTarget, QMainWindow):
         self.timeline_view.show_on_map.connect(self._show_selection_on_map)
         # Ctrl+Z and Ctrl+Shift+Z are the window's Edit menu, whichever view is in front.
         for view_action in (self.map_view.undo_action, self.timeline_view.undo_action,
-                            self.permit_inbox.undo_action):  # fmt: skip
+                            self.permit_inbox.undo_action, self.permit_inbox.redo_action):
             view_action.setShortcuts([])
         # Ctrl+F too (Edit › Find picks the view's filter): two owners of a key cancel out.
         find_key = QKeySequence(QKeySequence.StandardKey.Find)
@@ -622,6 +636,7 @@ class MainWindow(BundleDropTarget, QMainWindow):
             setattr(self, name, None)
 
     def _permits_written(self) -> None:
+        self._undo_changed()
         # A decision shows in the movement's permits and waits to be exported.
         self.movement_detail.show_movement(self.movement_list.selected_id())
         self.sync_panel.refresh_status()

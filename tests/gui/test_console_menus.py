@@ -61,7 +61,9 @@ def test_a_hidden_toolbar_stays_hidden_after_a_restart(store: Store, qtbot: QtBo
                                                        tmp_path: Path) -> None:  # fmt: skip
     ini = tmp_path / "s.ini"
     window = _window(qtbot, store, Settings(ini))
-    window.toolbar.toggleViewAction().trigger()  # as from the toolbar's context menu
+    shown = window.view_menu.actions()[-1]
+    assert shown is window.toolbar.toggleViewAction() and shown.text() == "Main toolbar"
+    shown.trigger()  # View › Main toolbar
     assert not window.toolbar.isVisible()
     window.close()
     again = _window(qtbot, store, Settings(ini))

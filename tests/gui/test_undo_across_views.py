@@ -102,6 +102,28 @@ def test_ctrl_z_in_the_inbox_undoes_the_decision(demo_copy: Path, qtbot: QtBot) 
         assert store.get("permits", request["id"])["status"] == "approved"
         qtbot.keyClick(view.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
         assert store.get("permits", request["id"])["status"] == "requested"
+        # Redo decides it again, as it was decided; the menu says what it redoes.
+        assert window.redo_action.isEnabled() and window.redo_action.text() == "&Redo decision"
+        qtbot.keyClick(view.table, Qt.Key.Key_Z,
+                       Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+        again = store.get("permits", request["id"])
+        assert again["status"] == "approved" and again["movement_number"]
+        assert not window.redo_action.isEnabled()
+        # A denial undone and redone keeps its reason; a new decision ends what Redo holds.
+        view.undo()
+        assert store.get("permits", request["id"])["status"] == "requested"
+        view._decide(view.model.item(view.model.row_of(request["id"])), "deny",
+                     reason="Bridge closed for repairs")
+        view.undo()
+        view.redo()
+        denied = store.get("permits", request["id"])
+        assert (denied["status"], denied["remarks"]) == ("denied", "Bridge closed for repairs")
+        view.undo()
+        assert view.can_redo
+        view._decide(view.model.item(view.model.row_of(request["id"])), "approve")
+        assert not view.can_redo
+        window.show_map()
+        assert window.redo_action.text() == "&Redo"  # the map's: the stack's
         window.close()
 
 
@@ -125,8 +147,8 @@ def test_an_agreement_edited_in_its_dialog_is_undone_from_the_console(
     dialog.edit_agreement()
     assert us_store.get("agreements", general["id"])["working_days"] == \
         general["working_days"] + 2
-    assert window.undo_action.text().startswith("&Undo Edit agreement")
     window.show_movements()
+    assert window.undo_action.text().startswith("&Undo Edit agreement")
     window.undo_action.trigger()
     assert us_store.get("agreements", general["id"])["working_days"] == general["working_days"]
     row = dialog.agreement_ids.index(general["id"])

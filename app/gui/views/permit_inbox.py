@@ -4,7 +4,8 @@ The table lists them (sorted and filtered in SQL); the side panel gives what a d
 on: the movement, the host nation's part of its route with the column's times there, the
 clearance violations and conflicts at those points, the deadline and the agreement. Keys act
 on the selected permit: A approves, C approves with conditions, D denies, Enter opens the
-decision, Ctrl+Z undoes a decision not yet exported, W withdraws a request of ours.
+decision, Ctrl+Z undoes a decision not yet exported (Ctrl+Shift+Z decides it again), W
+withdraws a request of ours.
 Paperwork: Ctrl+P saves the movement credit of an approved permit, Ctrl+Shift+P a draft
 Form 302 for a request of ours, Ctrl+Shift+E the list as filtered and sorted, as CSV.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -354,6 +355,20 @@ def _amount(raw: object) -> str:
     return _html(display.value(raw))
 
 
+@dataclass(frozen=True)
+class _Undone:
+    """A decision undone in this inbox, kept to be decided again by Redo."""
+
+    permit_id: str
+    movement: str
+    outcome: str
+    conditions: tuple[str, ...]
+    reason: str
+
+
+_OUTCOME_OF = {status: outcome for outcome, status in decisions.OUTCOMES.items()}
+
+
 class PermitInbox(QWidget):
     """Incoming and outgoing permits, the decision keys, and the deadline watch."""
 
@@ -377,6 +392,7 @@ class PermitInbox(QWidget):
         self._everything: dict[str, int] = {}  # permits per direction, before filtering
         self.due_count = 0
         self.rules_dialog: PermitRulesDialog | None = None  # made when first asked for
+        self._redo: list[_Undone] = []  # decisions undone here, the last first to redo
         self.undo_stack: UndoStack | None = None  # the console's, for the agreements
         self.save_folder = files.documents_folder()  # then where the last file went
         # () -> (text, colour): the classification marking the paperwork and the exported
@@ -598,7 +614,7 @@ class PermitInbox(QWidget):
             text = ("Keys: W withdraw · Ctrl+P credit · Ctrl+Shift+P Form 302 · Ctrl+F filter"
                     if outgoing else
                     "Keys: A approve · C with conditions · D deny · R review · Enter decide · "
-                    "Ctrl+Z undo · Ctrl+P credit · Ctrl+F filter")  # fmt: skip
+                    "Ctrl+Z undo · Ctrl+Shift+Z redo · Ctrl+P credit · Ctrl+F filter")  # fmt: skip
         self.message.setPalette(palette)
         self.message.setText(f"⚠ {text}" if problem else text)
         self.message.setStyleSheet(f"color: {_PROBLEM}; font-weight: bold;" if problem else "")
@@ -704,16 +720,45 @@ class PermitInbox(QWidget):
                 and item["status"] not in vocabulary.DECIDED_PERMIT_STATUSES):  # fmt: skip
             self.say("Nothing to undo: this permit has no decision.", True)
             return
+        permit = self._store.get("permits", item["id"]) or {}
         try:
             decisions.undo(self._store, item["id"])
         except decisions.DecisionError as exc:
             self.say(_sentence(str(exc)), True)
             return
+        outcome = _OUTCOME_OF.get(permit.get("status", ""))
+        if outcome is not None:  # what Redo decides again
+            self._redo.append(_Undone(item["id"], item["movement"], outcome,
+                                      tuple(permit.get("conditions") or ()),
+                                      permit.get("remarks") or ""))  # fmt: skip
         self.model.reload_permit(item["id"])
         now = self.model.item(self._row(item)) or item
         status = vocabulary.PERMIT_STATUSES.get(now["status"], now["status"]).lower()
-        self.say(f"Decision undone: “{item['movement']}” is {status} again.")
-        self._after_write()
+        self.say(f"Decision undone: “{item['movement']}” is {status} again. Ctrl+Shift+Z "
+                 "decides it again.")  # fmt: skip
+        self._after_write(keep_redo=True)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def redo(self) -> None:
+        """Decide again the decision undone last (Ctrl+Shift+Z), as it was decided."""
+        if not self._redo:
+            self.say("Nothing to redo: no decision was undone here since the last one made.",
+                     True)  # fmt: skip
+            return
+        undone = self._redo.pop()
+        try:
+            status = decisions.decide(self._store, undone.permit_id, undone.outcome,
+                                      undone.conditions, undone.reason, now=self._now())
+        except decisions.DecisionError as exc:
+            self.say(f"Cannot redo the decision on “{undone.movement}”: {exc}.", True)
+            return
+        self.model.reload_permit(undone.permit_id)
+        done = vocabulary.PERMIT_STATUSES.get(status, status)
+        self.say(f"Redone: “{undone.movement}” is {done.lower()} again.")
+        self._after_write(keep_redo=True)
 
     def withdraw(self) -> None:
         item = self._selection_or_say()
@@ -927,6 +972,9 @@ class PermitInbox(QWidget):
         self.undo_action = action("&Undo decision", (QKeySequence.StandardKey.Undo,),
                                   self.undo, "Undo your last decision on the selected permit "
                                   "while it has not left this laptop (Ctrl+Z)")  # fmt: skip
+        self.redo_action = action("&Redo decision", (QKeySequence("Ctrl+Shift+Z"),),
+                                  self.redo, "Decide again the decision undone last "
+                                  "(Ctrl+Shift+Z)")  # fmt: skip
         self.withdraw_action = action("&Withdraw request…", ("W",), self.withdraw,
                                       "Withdraw a request this nation made (W)")
         self.review_action = action("Take under &review", ("R",), self.take_under_review,
@@ -1198,7 +1246,9 @@ class PermitInbox(QWidget):
         self.due_count = inbox.due_soon(self._store, DUE_SOON_HOURS, self._now())
         self.attention.emit(self.due_count)
 
-    def _after_write(self) -> None:
+    def _after_write(self, keep_redo: bool = False) -> None:
+        if not keep_redo:
+            self._redo.clear()  # a new decision: what was undone before stays undone
         self._everything.clear()
         self._show_counts()
         self._show_waiting()
