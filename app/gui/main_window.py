@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QShortcut, 
 from PySide6.QtWidgets import (
     QFileDialog,
     QMainWindow,
+    QMenuBar,
     QMessageBox,
     QSplitter,
     QStyle,
@@ -69,6 +70,18 @@ class MainWindow(BundleDropTarget, QMainWindow):
         icon = resources_dir() / "icons" / "movcon-256.png"
         if icon.exists():
             self.setWindowIcon(QIcon(str(icon)))
+        # The classification marking is the topmost line of the window, above the menus and
+        # the toolbar: the menu bar goes in a widget of its own below the banner.
+        self._menu_bar = QMenuBar()
+        self.marking_top = MarkingBanner()
+        self.marking_top.follow(self.settings)
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.setSpacing(0)
+        top_layout.addWidget(self.marking_top)
+        top_layout.addWidget(self._menu_bar)
+        self.setMenuWidget(top)
         self._build_menus()
         self._show(store)
         self.setAcceptDrops(True)  # bundle files dropped anywhere on the window are imported
@@ -347,6 +360,10 @@ class MainWindow(BundleDropTarget, QMainWindow):
             self.tray.hide()  # its icon would linger in the panel
         super().closeEvent(event)
 
+    def menuBar(self) -> QMenuBar:
+        # Qt's own would make a bare menu bar in place of the banner and menus above.
+        return self._menu_bar
+
     # -- building -----------------------------------------------------------------------
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -571,17 +588,15 @@ class MainWindow(BundleDropTarget, QMainWindow):
         self.tabs.setTabToolTip(3, "Who passes which critical point when, with conflicts "
                                    "(Ctrl+4)")  # fmt: skip
 
-        # The classification marking above and below everything (hidden when there is none).
+        # The marking below everything (the one above is in the menu widget; both hidden
+        # when there is none).
         outer = QWidget()
         outer_layout = QVBoxLayout(outer)
         outer_layout.setContentsMargins(0, 0, 0, 0)
         outer_layout.setSpacing(0)
-        self.marking_top = MarkingBanner()
         self.marking_bottom = MarkingBanner()
-        for banner in (self.marking_top, self.marking_bottom):
-            banner.follow(self.settings)
+        self.marking_bottom.follow(self.settings)
         central = QWidget()
-        outer_layout.addWidget(self.marking_top)
         outer_layout.addWidget(central, 1)
         outer_layout.addWidget(self.marking_bottom)
         layout = QVBoxLayout(central)

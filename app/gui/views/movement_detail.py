@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QTabWidget,
     QVBoxLayout,
@@ -61,6 +62,24 @@ def route_length_km(route: list[list[float]]) -> float:
     return _geod().line_length(lons, lats) / 1000.0
 
 
+class _Fields(QScrollArea):
+    """The header and fields: as tall as they are, scrolling only when the pane is short."""
+
+    def sizeHint(self) -> QSize:
+        inner = self.widget().sizeHint() if self.widget() is not None else QSize(0, 0)
+        # (QScrollArea's own hint stops at 24 lines: the last fields would scroll away.)
+        return QSize(inner.width(), inner.height() + 2 * self.frameWidth())
+
+
+class _Tabs(QTabWidget):
+    """The tabs take the height left below the fields: their wrapped texts ask for none."""
+
+    def hasHeightForWidth(self) -> bool:
+        # Otherwise the page's layout sizes the tabs to their texts' height first and the
+        # fields above, though shorter, scroll.
+        return False
+
+
 class MovementDetail(QStackedWidget):
     """Read-only view of the selected movement; an explanatory empty state otherwise."""
 
@@ -88,14 +107,14 @@ class MovementDetail(QStackedWidget):
         fields_layout.setContentsMargins(0, 0, 0, 0)
         fields_layout.addLayout(self._build_header())
         fields_layout.addLayout(self._build_form())
-        self.fields = QScrollArea()
+        self.fields = _Fields()
         self.fields.setWidget(fields)
         self.fields.setWidgetResizable(True)
         self.fields.setFrameShape(QFrame.Shape.NoFrame)
         self.fields.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.fields.setMinimumHeight(120)
         layout.addWidget(self.fields)
-        self.tabs = QTabWidget()
+        self.tabs = _Tabs()
         self.tabs.setDocumentMode(True)
         self.serials = RecordTable(
             ("Serial", "Vehicle type", "Count", "MLC", "Weight (t)", "Tracked", "DG"),
@@ -112,6 +131,9 @@ class MovementDetail(QStackedWidget):
         self.tabs.addTab(self.plan, "Plan")
         for table in (self.serials, self.permits, self.history):
             self.tabs.addTab(table, "")
+        # The fields first, whole when they fit; the tabs take the rest.
+        self.tabs.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        self.tabs.setMinimumHeight(260)  # the plan tab's sections, none squeezed
         layout.addWidget(self.tabs, 1)
         self.addWidget(page)
         self._page = page
@@ -130,6 +152,7 @@ class MovementDetail(QStackedWidget):
         self._fill_permits(movement["permits"])
         self._fill_history(movement["id"])
         self._fill_plan()
+        self.fields.updateGeometry()  # its hint follows the texts; the scroll area's own won't
         self.setCurrentWidget(self._page)
 
     def set_plans(self, plans: PlanSet) -> None:
