@@ -24,6 +24,9 @@ def _list(args: argparse.Namespace) -> int:
         if status not in PERMIT_STATUSES:
             raise _error(f"unknown status {status!r}; statuses are {', '.join(PERMIT_STATUSES)}")
     flt = inbox.InboxFilter(args.direction, text=args.filter or "", statuses=statuses)
+    marking = _marking(args)
+    if marking and not args.csv:
+        raise _error("--marking is for --csv")
     if args.csv:
         _check_target(args.csv, "--csv")
     with _open(args) as store:
@@ -32,7 +35,7 @@ def _list(args: argparse.Namespace) -> int:
         from app.core.permits import export
 
         try:
-            count = export.write_csv(rows, args.csv)
+            count = export.write_csv(rows, args.csv, marking)
         except OSError as exc:
             raise _error(f"cannot write {args.csv}: {exc.strerror or exc}") from None
         print(f"wrote {count} permit{'s' if count != 1 else ''} ({args.direction}) to "
@@ -137,6 +140,7 @@ def _paper(args: argparse.Namespace) -> int:
 
     if not args.credit and not args.form302:
         raise _error("name a document: --credit FILE.pdf and/or --form302 FILE.pdf")
+    marking = _banner(_marking(args))
     customs = (args.customs or "U").strip().upper()
     operation = (args.operation or "N").strip().upper()
     if (args.customs or args.operation) and not args.form302:
@@ -173,15 +177,37 @@ def _paper(args: argparse.Namespace) -> int:
 
         if args.credit:
             with _writing(args.credit):
-                paper.credit_pdf(store, args.id, args.credit, network)
+                paper.credit_pdf(store, args.id, args.credit, network, marking=marking)
             permit: Any = store.get("permits", args.id)
             print(f"wrote movement credit {permit['movement_number']} to {args.credit}")
         if args.form302:
             with _writing(args.form302):
-                paper.form302_pdf(store, args.id, args.form302, *asked, network)
+                paper.form302_pdf(store, args.id, args.form302, *asked, network,
+                                  marking=marking)  # fmt: skip
             permit = store.get("permits", args.id)
             print(f"wrote draft EU Form 302 {permit['form302_serial']} to {args.form302}")
     return 0
+
+
+def _marking(args: argparse.Namespace) -> str | None:
+    """--marking checked before anything is read or written."""
+    from app.core.exports.geojson import marking_text
+
+    try:
+        return marking_text(args.marking)
+    except ValueError as exc:
+        raise _error(f"--marking: {exc}") from None
+
+
+def _banner(text: str | None) -> tuple[str, str] | None:
+    """The marking with its colour: a NATO level's (as in the console's settings), else the
+    console's default green."""
+    if text is None:
+        return None
+    from app.gui.settings import DEFAULT_MARKING_COLOUR, PRESETS
+
+    colour = next((p.colour for p in PRESETS if p.text == text.upper()), DEFAULT_MARKING_COLOUR)
+    return text, colour
 
 
 @contextlib.contextmanager
@@ -215,6 +241,8 @@ def add_commands(sub: Any) -> None:
     out = q.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true")
     out.add_argument("--csv", metavar="FILE", help="write the list to a CSV file (UTF-8)")
+    q.add_argument("--marking", metavar="TEXT",
+                   help="classification marking on the CSV's first line, e.g. 'NATO RESTRICTED'")
     q.set_defaults(func=_list, direction="incoming")
 
     p = sub.add_parser("permit", help="decide, withdraw or undo one permit")
@@ -246,4 +274,6 @@ def add_commands(sub: Any) -> None:
                                                    "goods (default U)")
     q.add_argument("--operation", metavar="N|E|O",
                    help="activity: N NATO, E CSDP, O other (default N)")
+    q.add_argument("--marking", metavar="TEXT",
+                   help="classification marking at the top and bottom of every page")
     q.set_defaults(func=_paper)

@@ -170,3 +170,34 @@ def test_permits_list_to_csv(demo_copy: Path, folder: Path,
     code, out, err = run(capsys, "--db", str(demo_copy), "permits", "list", "--csv",
                          str(folder / "no" / "inbox.csv"))
     assert code == 2 and err.count("\n") == 1 and "no folder" in err
+
+
+def test_the_command_line_paper_and_csv_carry_a_marking(demo_copy: Path, folder: Path,
+                                                        capsys: pytest.CaptureFixture[str]
+                                                        ) -> None:  # fmt: skip
+    import shutil
+    import subprocess
+
+    db = ("--db", str(demo_copy))
+    with Store.open(demo_copy) as store:
+        approved = _approved(store)
+    credit, listing = folder / "credit.pdf", folder / "permits.csv"
+    code, _, err = run(capsys, *db, "permit", "paper", approved, "--credit", str(credit),
+                       "--marking", "NATO\nSECRET")
+    assert code == 2 and "--marking: the marking must be one line" in err
+    assert list(folder.iterdir()) == []
+    code, _, err = run(capsys, *db, "permits", "list", "--marking", "NATO RESTRICTED")
+    assert code == 2 and "--marking is for --csv" in err
+    code, _, err = run(capsys, *db, "permit", "paper", approved, "--credit", str(credit),
+                       "--marking", "NATO RESTRICTED")
+    assert code == 0 and err == ""
+    _check_pdf(credit)
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(credit), "-"], capture_output=True, text=True,
+                              check=True).stdout  # fmt: skip
+        pages = text.split("\f")[:-1]
+        assert pages and all(page.count("NATO RESTRICTED") == 2 for page in pages)
+    code, _, err = run(capsys, *db, "permits", "list", "--all", "--csv", str(listing),
+                       "--marking", "NATO RESTRICTED")
+    assert code == 0 and err == ""
+    assert listing.read_text(encoding="utf-8-sig").splitlines()[0] == "# NATO RESTRICTED"
