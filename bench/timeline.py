@@ -114,7 +114,8 @@ class Timeline:
 
 
 def batched(tl: Timeline, d: dict[str, Any]) -> list[Any]:
-    from app.gui.timeline_items import BarLayer, NightShading
+    from app.gui.timeline_items import BarLayer
+    from app.gui.timeline_marks import NightShading
 
     night = NightShading()
     night.set_intervals(d["nights"])

@@ -43,7 +43,8 @@ from app.gui.selection import Selection
 from app.gui.time_cursor import TimeCursor, TimeCursorBar
 from app.gui.timeline_axis import RowAxis, TimeAxis
 from app.gui.timeline_edits import TimelineEdits, TimelineViewBox
-from app.gui.timeline_items import BarLayer, NightShading, TimeCursorLine
+from app.gui.timeline_items import BarLayer
+from app.gui.timeline_marks import NightShading, TimeCursorLine
 
 if TYPE_CHECKING:
     from app.core.store import Store

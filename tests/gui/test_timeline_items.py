@@ -11,7 +11,8 @@ from PySide6.QtGui import QColor, QImage, QMouseEvent, QPen
 from PySide6.QtWidgets import QApplication
 
 from app.gui import timeline_items
-from app.gui.timeline_items import BarLayer, NightShading, TimeCursorLine
+from app.gui.timeline_items import BarLayer
+from app.gui.timeline_marks import NightShading, TimeCursorLine
 
 BAR = "#ff0000"
 OTHER = "#00c000"
