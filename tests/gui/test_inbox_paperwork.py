@@ -21,7 +21,7 @@ from app.gui import files
 from app.gui.main_window import MainWindow
 from app.gui.views.form302_dialog import Form302Dialog
 from app.gui.views.permit_inbox import PermitInbox
-from app.gui.views.permit_rules import AgreementForm
+from app.gui.views.permit_rule_forms import AgreementForm
 from tests.conftest import DEMO_NOW
 
 

@@ -15,16 +15,15 @@ from pytestqt.qtbot import QtBot
 
 from app.core.permits.deadlines import rule_for
 from app.core.store import Store
-from app.gui.views.permit_rules import (
-    EXPLAIN_AGREEMENTS,
+from app.gui.views.permit_rule_forms import (
     AgreementForm,
     CheckGrid,
-    PermitRulesDialog,
     PreauthorisationForm,
     set_utc,
     utc_editor,
     utc_text,
 )
+from app.gui.views.permit_rules import EXPLAIN_AGREEMENTS, PermitRulesDialog
 from tests.conftest import DEMO_NOW
 
 

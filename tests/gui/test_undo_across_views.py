@@ -130,7 +130,7 @@ def test_ctrl_z_in_the_inbox_undoes_the_decision(demo_copy: Path, qtbot: QtBot) 
 def test_an_agreement_edited_in_its_dialog_is_undone_from_the_console(
     window: MainWindow, us_store: Store, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app.gui.views.permit_rules import AgreementForm
+    from app.gui.views.permit_rule_forms import AgreementForm
 
     general = next(a for a in us_store.rows("agreements") if not a["members"])
     window.show_permits()
