@@ -45,7 +45,8 @@ from app.gui.views.keys_trust import KeysTrustDialog
 from app.gui.views.movement_detail import MovementDetail
 from app.gui.views.movement_list import MovementList
 from app.gui.views.new_store_dialog import ask_new_store
-from app.gui.views.permit_inbox import OverdueBanner, PermitInbox, due_title, overdue_text
+from app.gui.views.overdue import OverdueBanner, due_title, overdue_text
+from app.gui.views.permit_inbox import PermitInbox
 from app.gui.views.site_header import SiteHeader
 from app.gui.views.sync_dialog import SyncDialog
 
