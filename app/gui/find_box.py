@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal
-from PySide6.QtGui import QFocusEvent, QKeyEvent, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QKeyEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QCompleter, QLineEdit, QWidget
 
 from app.core.store import Store
@@ -78,16 +78,12 @@ class FindBox(QLineEdit):
         self.completer_.setWidget(self)
         self.textEdited.connect(self._suggest)
         self.returnPressed.connect(self.find_first)
-        self.stale = True  # names read when the box is first used, and after `forget`
+        self.stale = True  # names read at the first search, and again after `forget`
 
     def forget(self) -> None:
         """The store changed: read the names again before the next search."""
         self.stale = True
 
-    def focusInEvent(self, event: QFocusEvent) -> None:
-        if self.stale:
-            self.reload()
-        super().focusInEvent(event)
 
     def reload(self) -> None:
         """Read the names afresh (after an import or another store)."""

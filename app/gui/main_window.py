@@ -338,7 +338,9 @@ class MainWindow(BundleDropTarget, QMainWindow):
         SettingsDialog(self.settings, self).exec()
 
     def _splitters(self) -> dict[str, Any]:
-        return {"movements": self.splitter}
+        # Where each view's side panel was dragged to; kept with the window layout.
+        return {"movements": self.splitter, "permits": self.permit_inbox.splitter,
+                "map": self.map_view.splitter, "timeline": self.timeline_view.splitter}
 
     def _setting_changed(self, name: str) -> None:
         if name == "time_style":
@@ -703,7 +705,9 @@ class MainWindow(BundleDropTarget, QMainWindow):
         old = self.store
         self.permit_inbox.stop()
         self.time_cursor.pause()  # its clocks read the store about to close
+        self.settings.save_window(self, self._splitters())
         self._show(store)
+        self.settings.restore_splitters(self._splitters())  # the new views, as the old ones
         if old is not store:
             old.close()
 

@@ -203,11 +203,15 @@ class Settings(QObject):
         state = self._bytes("window/state")
         if state:
             window.restoreState(state)
-        for name, splitter in (splitters or {}).items():
+        self.restore_splitters(splitters or {})
+        return restored
+
+    def restore_splitters(self, splitters: dict[str, QSplitter]) -> None:
+        """The splitter positions saved by `save_window` (views made anew for a store)."""
+        for name, splitter in splitters.items():
             saved = self._bytes(f"splitters/{name}")
             if saved:
                 splitter.restoreState(saved)
-        return restored
 
     # -- inner workings --------------------------------------------------------------------
     def _choice(self, name: str) -> str:
