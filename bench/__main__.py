@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 BENCHES = ("write_path", "first_paint", "route_analysis", "deconfliction", "sync",
-           "envelope", "inbox", "map", "timeline")
+           "envelope", "inbox", "map", "timeline", "exports", "find")
 
 
 def main(names: list[str]) -> int:
