@@ -7,6 +7,8 @@ the shared selection, and the view brings it into sight.
 
 from __future__ import annotations
 
+import heapq
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -16,11 +18,10 @@ from PySide6.QtWidgets import QCompleter, QLineEdit, QWidget
 
 from app.core.store import Store
 
-_SEARCH = Qt.ItemDataRole.UserRole + 1  # what typing is matched against
-_KIND = Qt.ItemDataRole.UserRole + 2
-_ID = Qt.ItemDataRole.UserRole + 3
-_NAME = Qt.ItemDataRole.UserRole + 4
+_KIND = Qt.ItemDataRole.UserRole + 1
+_ID = Qt.ItemDataRole.UserRole + 2
 SUGGESTIONS = 50
+_MARKS = re.compile("[\u0300-\u036f]")  # combining accents, once a name is decomposed
 
 
 @dataclass(frozen=True)
@@ -28,25 +29,28 @@ class Found:
     kind: str  # "movement" or "point"
     record_id: str
     text: str
-    name: str = ""
+    name: str = ""  # folded
 
 
 def fold(text: str) -> str:
     """Lower case without accents: what a person types for a Baltic place name."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return _MARKS.sub("", unicodedata.normalize("NFKD", text)).lower()
 
 
 def entries(store: Store, points: bool = True) -> list[Found]:
-    """Movements by name, then critical points by name."""
-    found = [Found("movement", m["id"], f"{m['name']} — {m['unit'] or '?'} ({m['owner']})",
-                   m["name"]) for m in store.rows("movements")]  # fmt: skip
-    found.sort(key=lambda f: fold(f.text))
+    """Movements by name, then critical points by name. Only the columns shown are read:
+    decoding every movement's route for its name would cost most of the time."""
+    # Read-only and display-only; names and units are stored as plain text.
+    rows = store.conn.execute("SELECT id, name, unit, owner FROM movements WHERE deleted = 0")
+    found = [Found("movement", i, f"{name} — {unit or '?'} ({owner})", fold(name))
+             for i, name, unit, owner in rows]  # fmt: skip
+    found.sort(key=lambda f: (f.name, f.text))
     if points:
-        places = [Found("point", p["id"], f"{p['name']} · {p['kind'].replace('_', ' ')} "
-                                          f"({p['nation']})", p["name"])
-                  for p in store.rows("critical_points")]  # fmt: skip
-        found += sorted(places, key=lambda f: fold(f.text))
+        rows = store.conn.execute("SELECT id, name, kind, nation FROM critical_points"
+                                  " WHERE deleted = 0")  # fmt: skip
+        places = [Found("point", i, f"{name} · {kind.replace('_', ' ')} ({nation})", fold(name))
+                  for i, name, kind, nation in rows]  # fmt: skip
+        found += sorted(places, key=lambda f: (f.name, f.text))
     return found
 
 
@@ -65,7 +69,8 @@ class FindBox(QLineEdit):
         self.setPlaceholderText("Find…  (Ctrl+F)")
         self.setClearButtonEnabled(True)
         self.setToolTip(f"Type part of a {what}'s name; Enter selects the first suggestion")
-        self.model = QStandardItemModel(self)  # every name
+        self._entries: list[Found] = []  # every name, and the same folded (what typing meets)
+        self._folded: list[str] = []
         self.suggestions = QStandardItemModel(self)  # those matching what is typed, ranked
         self.completer_ = QCompleter(self.suggestions, self)
         # The box ranks the matches itself (a name typed whole first), so the popup shows
@@ -88,15 +93,8 @@ class FindBox(QLineEdit):
     def reload(self) -> None:
         """Read the names afresh (after an import or another store)."""
         self.stale = False
-        self.model.clear()
-        for entry in entries(self.store, self.points):
-            item = QStandardItem(entry.text)
-            item.setData(fold(entry.text), _SEARCH)
-            item.setData(entry.kind, _KIND)
-            item.setData(entry.record_id, _ID)
-            item.setData(fold(entry.name), _NAME)
-            item.setEditable(False)
-            self.model.appendRow(item)
+        self._entries = entries(self.store, self.points)
+        self._folded = [fold(e.text) for e in self._entries]
 
     def event(self, event: QEvent) -> bool:
         # The views bind Return, Esc and single keys to their tools; while typing here they
@@ -118,24 +116,32 @@ class FindBox(QLineEdit):
         self.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.selectAll()
 
-    def matches(self, text: str) -> list[Found]:
-        """The entries `text` finds, as the suggestions list them."""
+    def matches(self, text: str, limit: int | None = None) -> list[Found]:
+        """The entries `text` finds, ranked as the suggestions list them (the first `limit`)."""
         if self.stale:
             self.reload()
         query = " ".join(fold(text).split())
         words = query.split()
+        entries_ = self._entries
+        if not words:
+            return []
+        # Narrowed by the first word in one comprehension (a keystroke over 10,000 names stays
+        # within a frame), then by the others.
+        first, rest = words[0], words[1:]
+        hits = [i for i, folded in enumerate(self._folded) if first in folded]
+        if rest:
+            hits = [i for i in hits if all(w in self._folded[i] for w in rest)]
         ranked = []
-        for row in range(self.model.rowCount()):
-            item = self.model.item(row)
-            if all(w in item.data(_SEARCH) for w in words):
-                name = item.data(_NAME)
-                # Named exactly first, then names that begin so, then names with a word that
-                # begins so, then the rest; in name order within each.
-                rank = (0 if name == query else 1 if name.startswith(query)
-                        else 2 if f" {query}" in f" {name}" else 3)  # fmt: skip
-                ranked.append((rank, row, Found(item.data(_KIND), item.data(_ID),
-                                                item.text(), name)))  # fmt: skip
-        return [found for _, _, found in sorted(ranked, key=lambda r: r[:2])]
+        spaced = f" {query}"
+        for i in hits:
+            name = entries_[i].name
+            # Named exactly first, then names that begin so, then names with a word that
+            # begins so, then the rest; in name order within each.
+            rank = (0 if name == query else 1 if name.startswith(query)
+                    else 2 if spaced in f" {name}" else 3)  # fmt: skip
+            ranked.append((rank, i))
+        best = heapq.nsmallest(limit, ranked) if limit is not None else sorted(ranked)
+        return [entries_[i] for _, i in best]
 
     def find_first(self) -> Found | None:
         """Enter: the entry named exactly, else the first that matches every word."""
@@ -153,7 +159,7 @@ class FindBox(QLineEdit):
         return pick
 
     def _suggest(self, text: str) -> None:
-        found = self.matches(text)[:SUGGESTIONS] if text.strip() else []
+        found = self.matches(text, SUGGESTIONS) if text.strip() else []
         self.suggestions.clear()
         for entry in found:
             item = QStandardItem(entry.text)
