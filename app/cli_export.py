@@ -37,6 +37,9 @@ def _export(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise _error(f"--marking: {exc}") from None
     writer, _ = FORMATS[args.format]
+    if args.format == "pdf":
+        # Paper needs no screen: lay out and paint offscreen, even on a desktop or over ssh.
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
     wanted = list(dict.fromkeys(args.movement)) if args.movement else None
     with _open(args) as store:
         planner = Planner(store)

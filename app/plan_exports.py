@@ -82,8 +82,8 @@ def _csv(e: Export) -> tuple[bytes, int]:
 
 
 def _pdf(e: Export) -> tuple[bytes, int]:
-    # Paper needs no screen: lay out and paint offscreen, even on a desktop or over ssh.
-    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    # Laid out and painted by Qt: the command line starts it offscreen (`movcon export`), the
+    # console has it running already.
     from app.gui import exports_pdf
 
     data = exports_pdf.march_tables_pdf(e.store, e.plans, e.movement_ids, e.marking)

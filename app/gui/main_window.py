@@ -33,7 +33,7 @@ from app.gui.console_menus import ConsoleMenus
 from app.gui.integrity import IntegrityCheck
 from app.gui.map_view import MapView
 from app.gui.marking import MarkingBanner
-from app.gui.plan_export_menu import export_plans
+from app.gui.plan_export_menu import PlanExport, export_plans, finish_all
 from app.gui.planning import PlanningService, PlanSet
 from app.gui.selection import Selection
 from app.gui.settings import Settings
@@ -288,10 +288,12 @@ class MainWindow(ConsoleMenus, BundleDropTarget, QMainWindow):
         else:
             self.movement_list.focus_filter()
 
-    def export_plans(self, key: str, path: Path | None = None) -> Path | None:
-        """File › Export plans: the plan shown, in format `key`, with the marking."""
+    def export_plans(self, key: str, path: Path | None = None,
+                     offer: bool = True) -> PlanExport | None:  # fmt: skip
+        """File › Export plans: the plan shown, in format `key`, with the marking; written
+        in the background (see `PlanExport`)."""
         return export_plans(self, self.store, self.plans, key, self.settings.marking_text,
-                            path)  # fmt: skip
+                            path, offer)  # fmt: skip
 
     def _planned(self, plans: PlanSet) -> None:
         self.plans = plans
@@ -330,6 +332,7 @@ class MainWindow(ConsoleMenus, BundleDropTarget, QMainWindow):
             self.refresh()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        finish_all()  # an export still being made stops before writing anything
         self.settings.save_window(self, self._splitters())
         self.settings.sync()
         self._finish_check()

@@ -4,14 +4,16 @@ with the classification marking, and the toolbar kept with the window layout."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from app.core.store import Store
@@ -96,6 +98,21 @@ def test_recent_stores_reopen_and_a_missing_one_is_explained(
     assert window.recent_menu.actions()[0].text().startswith("&1 store.db")
 
 
+def _export(window: MainWindow, key: str, path: Path) -> Path | None:
+    """Start an export and wait for its worker (events processed here: a later test's
+    qtbot may not see them otherwise)."""
+    job = window.export_plans(key, path)
+    assert job is not None
+    ended: list[Path | None] = []
+    job.ended.connect(ended.append)
+    deadline = time.monotonic() + 60
+    while not ended and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.01)
+    assert ended, f"the {key} export did not end"
+    return ended[0]
+
+
 def test_the_plans_are_exported_from_the_file_menu_with_the_marking(
     demo_store: Store, qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -110,7 +127,7 @@ def test_the_plans_are_exported_from_the_file_menu_with_the_marking(
     offered: list[str] = []
     monkeypatch.setattr(plan_export_menu.files, "offer_open",
                         lambda _p, _t, text, path: offered.append(text))
-    out = {key: window.export_plans(key, tmp_path / f"plans.{key}")
+    out = {key: _export(window, key, tmp_path / f"plans.{key}")
            for key in ("gpkg", "geojson", "kml", "csv", "pdf")}
     assert all(path is not None and path.stat().st_size > 0 for path in out.values())
     assert offered[0].endswith("routes, critical points and conflicts, marked NATO RESTRICTED.")
@@ -128,6 +145,7 @@ def test_the_plans_are_exported_from_the_file_menu_with_the_marking(
         info = subprocess.run(["ogrinfo", "-ro", "-so", str(out["gpkg"])], capture_output=True,
                               text=True, check=True).stdout  # fmt: skip
         assert "routes" in info
+    assert "QT_QPA_PLATFORM" not in os.environ or os.environ["QT_QPA_PLATFORM"] == "offscreen"
 
 
 def test_an_export_that_cannot_be_written_says_so_and_leaves_nothing(
@@ -138,6 +156,28 @@ def test_an_export_that_cannot_be_written_says_so_and_leaves_nothing(
     warned: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warned.append(text))
     target = tmp_path / "no-such-folder" / "plans.kml"
-    assert window.export_plans("kml", target) is None
+    assert _export(window, "kml", target) is None
     assert "Nothing was written" in warned[0] and str(target) in warned[0]
     assert not target.parent.exists()
+
+
+def test_a_cancelled_export_writes_nothing(
+    demo_store: Store, qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = _window(qtbot, demo_store, Settings(tmp_path / "s.ini"))
+    window.planning._done(plan_store(demo_store.path))
+    offered: list[str] = []
+    monkeypatch.setattr(plan_export_menu.files, "offer_open",
+                        lambda *a: offered.append("offered"))
+    target = tmp_path / "plans.pdf"
+    job = window.export_plans("pdf", target)
+    assert job is not None
+    job.progress.findChild(QPushButton).click()  # Cancel, before the worker ends
+    ended: list[Path | None] = []
+    job.ended.connect(ended.append)
+    deadline = time.monotonic() + 60
+    while not ended and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.01)
+    assert ended == [None] and not target.exists() and offered == []
+    assert list(tmp_path.glob(".plans.pdf*")) == []  # no temporary file left either
