@@ -6,18 +6,19 @@ the console's classification marking; the file is written whole or not at all.
 
 from __future__ import annotations
 
+import re
+import sys
 import threading
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import QObject, QProcess, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
-from app.gui import files
+from app.gui import files, workers
 from app.plan_exports import FORMATS, Export, write_atomic
 
 if TYPE_CHECKING:
@@ -70,8 +71,9 @@ def export_plans(parent: QWidget, store: Store, plans: PlanSet | None, key: str,
 
 
 class PlanExport(QObject):
-    """One export: the file made in a worker thread from its own connection to the store,
-    written whole or not at all; Cancel stops it before anything is written."""
+    """One export, written whole or not at all, while the console stays usable: the file is
+    made in a worker thread from its own connection to the store (the PDF by a process of
+    its own); Cancel stops it before anything is written."""
 
     ended = Signal(object)  # the path written, or None
 
@@ -93,22 +95,58 @@ class PlanExport(QObject):
         self.progress.setWindowTitle(self.title)
         self.progress.setWindowModality(Qt.WindowModality.WindowModal)
         self.progress.setMinimumDuration(400)  # a small export finishes unseen
-        self.progress.canceled.connect(self.cancelled.set)
-        # A QThread, not a Python thread: the PDF's text layout needs Qt's event dispatcher
-        # in the thread that makes it.
-        self._thread = _Worker(partial(_write, store_path, plans, fmt.key, marking, path,
-                                       self.cancelled), self)  # fmt: skip
-        self._thread.outcome.connect(self._done)
-        self._thread.failure.connect(self._failed)
+        self.progress.canceled.connect(self._cancel)
+        self._job: workers.Job | None = None
+        self._process: QProcess | None = None
+        if fmt.key == "pdf":
+            # Paper is laid out by Qt's text engine, which wants a thread of Qt's own and
+            # leaves per-thread font caches behind: a `movcon export` process of its own
+            # does it, on the same store, and Cancel ends it.
+            self._process = QProcess(self)
+            self._process.setProgram(sys.executable)
+            self._process.setArguments(_export_command(store_path, path, marking))
+            self._process.finished.connect(self._process_ended)
+        else:
+            self._job = workers.Job(partial(_write, store_path, plans, fmt.key, marking,
+                                            path, self.cancelled), self)  # fmt: skip
+            self._job.done.connect(self._done)
+            self._job.failed.connect(self._failed)
 
     def start(self) -> None:
         _running.add(self)
-        self._thread.start()
+        if self._process is not None:
+            self._process.start()
+        elif self._job is not None:
+            self._job.start()
 
     def finish(self) -> None:
-        """Stop before writing and wait for the worker (the window is closing)."""
+        """Stop before writing and wait for the work to end (the window is closing)."""
+        self._cancel()
+        if self._process is not None:
+            self._process.waitForFinished(5_000)
+        workers.wait_all(30)
+
+    def _cancel(self) -> None:
         self.cancelled.set()
-        self._thread.wait()
+        if self._process is not None and self._process.state() != QProcess.ProcessState.NotRunning:
+            self._process.kill()
+
+    def _process_ended(self, code: int, status: QProcess.ExitStatus) -> None:
+        if self.cancelled.is_set() or status != QProcess.ExitStatus.NormalExit:
+            # Killed: the command writes through a temporary file, never the file itself.
+            for temp in self.path.parent.glob(f".{self.path.name}.tmp"):
+                temp.unlink(missing_ok=True)
+            self._done(("cancelled", None))
+            return
+        out = bytes(self._process.readAllStandardOutput()).decode(errors="replace")
+        err = bytes(self._process.readAllStandardError()).decode(errors="replace").strip()
+        written = re.search(r"wrote (\d+) movement", out)
+        if code == 0 and written:
+            self._done(("written", int(written.group(1))))
+        else:
+            why = err.splitlines()[-1] if err else f"the export ended with code {code}"
+            why = why.removeprefix("movcon: error: ")
+            self._done(("refused", f"Nothing was written: {why}"))
 
     def _done(self, outcome: tuple[str, object]) -> None:
         _running.discard(self)
@@ -144,21 +182,13 @@ def finish_all() -> None:
     _running.clear()
 
 
-class _Worker(QThread):
-    outcome = Signal(object)
-    failure = Signal(str)
-
-    def __init__(self, work: Callable[[], object], parent: QObject) -> None:
-        super().__init__(parent)
-        self._work = work
-
-    def run(self) -> None:
-        try:
-            result = self._work()
-        except Exception as exc:  # reported to the person, never lost in the thread
-            self.failure.emit(f"{exc}\n\n{traceback.format_exc()}")
-        else:
-            self.outcome.emit(result)
+def _export_command(store_path: Path, path: Path, marking: str) -> list[str]:
+    """`movcon export --format pdf` as this installation runs it: the frozen binary, or
+    this Python with the package."""
+    head = [] if getattr(sys, "frozen", False) else ["-m", "app"]
+    marked = ["--marking", marking] if marking else []
+    return [*head, "--db", str(store_path), "export", "--format", "pdf", "--out", str(path),
+            *marked]
 
 
 def _write(store_path: Path, plans: PlanSet, key: str, marking: str, path: Path,

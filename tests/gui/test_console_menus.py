@@ -159,6 +159,11 @@ def test_an_export_that_cannot_be_written_says_so_and_leaves_nothing(
     assert _export(window, "kml", target) is None
     assert "Nothing was written" in warned[0] and str(target) in warned[0]
     assert not target.parent.exists()
+    # The PDF, made by a process of its own, says the same.
+    paper = tmp_path / "no-such-folder" / "plans.pdf"
+    assert _export(window, "pdf", paper) is None
+    assert warned[1].startswith("Nothing was written: --out: no folder")
+    assert not paper.parent.exists()
 
 
 def test_a_cancelled_export_writes_nothing(
