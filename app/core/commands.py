@@ -33,6 +33,10 @@ class Command:
     label: str
     changes: tuple[Change, ...]
     made: int = -1  # how many of `changes` the edit made itself (-1: all)
+    # Bookkeeping outside the logged records that goes with the edit (a sync conflict marked
+    # settled): put back after an undo, made again after a redo.
+    after_undo: Callable[[], None] | None = None
+    after_redo: Callable[[], None] | None = None
 
     @property
     def own(self) -> tuple[Change, ...]:
@@ -64,13 +68,17 @@ class UndoStack:
         self.listeners: list[Callable[[], None]] = []
 
     # -- running ------------------------------------------------------------------------
-    def run(self, label: str, edit: Callable[[Writer], T]) -> T:
-        """Make one edit (`edit` writes through the writer it is given) as one command."""
+    def run(self, label: str, edit: Callable[[Writer], T],
+            after_undo: Callable[[], None] | None = None,
+            after_redo: Callable[[], None] | None = None) -> T:  # fmt: skip
+        """Make one edit (`edit` writes through the writer it is given) as one command.
+        `after_undo`/`after_redo`: bookkeeping of the edit's own outside the logged records;
+        with them, an edit that changed no field is a command too."""
         with self.store.write() as w:
             result = edit(w)
             made = len(w.changes)  # what follows on commit is the permit workflow's answer
-        if w.changes:
-            self._done.append(Command(label, tuple(w.changes), made))
+        if w.changes or after_undo is not None:
+            self._done.append(Command(label, tuple(w.changes), made, after_undo, after_redo))
             del self._done[:-self.limit]
             self._undone.clear()
             self._tell()
@@ -81,6 +89,8 @@ class UndoStack:
             raise UndoError("nothing to undo")
         command = self._done[-1]
         kept = self._put(command, back=True)
+        if command.after_undo is not None:
+            command.after_undo()
         self._undone.append(self._done.pop())
         self._tell()
         return Outcome(command, kept)
@@ -90,6 +100,8 @@ class UndoStack:
             raise UndoError("nothing to redo")
         command = self._undone[-1]
         kept = self._put(command, back=False)
+        if command.after_redo is not None:
+            command.after_redo()
         self._done.append(self._undone.pop())
         self._tell()
         return Outcome(command, kept)

@@ -469,6 +469,7 @@ class MainWindow(ConsoleMenus, BundleDropTarget, QMainWindow):
         self.sync_dialog = SyncDialog(store, self)
         self.sync_panel = self.sync_dialog.panel
         self.conflicts_view = self.sync_dialog.conflicts
+        self.conflicts_view.undo = self.undo_stack  # one stack for every edit of the console
         self.quarantine_view = self.sync_dialog.quarantine
         self.sync_panel.data_arrived.connect(self._data_arrived)
         self.conflicts_view.resolved.connect(self._data_arrived)

@@ -385,3 +385,35 @@ def test_held_changes_are_accepted_from_the_panel(
     assert lv.get("exercises", ex) is not None
     assert "accepted and merged 3 held changes" in panel.report.toPlainText()
     assert not panel.accept_held_button.isEnabled()
+
+
+def test_a_conflict_choice_is_undone_and_redone_here_and_from_the_console(
+    sites: list[Store], qtbot: QtBot, tmp_path: Path
+) -> None:
+    lt, lv = sites
+    ex = concurrent_edit(lt, lv, tmp_path)
+    [conflict] = conflicts.open_conflicts(lt)
+    window = _window(qtbot, lt)
+    window.conflicts_action.trigger()
+    view = window.conflicts_view
+    view.use_other_button.click()
+    assert lt.get("exercises", ex)["description"] == conflict.other
+    assert window.undo_action.text() == \
+        "&Undo Use the other value: Iron Wolf 26, description"
+    view.undo_last()  # Ctrl+Z in the sync window: the value and the open conflict come back
+    assert lt.get("exercises", ex)["description"] == conflict.current
+    assert [c.id for c in conflicts.open_conflicts(lt)] == [conflict.id]
+    assert view.table.row_count == 1
+    assert view.message.text() == \
+        "Undone: Use the other value: Iron Wolf 26, description."
+    view.redo_last()
+    assert lt.get("exercises", ex)["description"] == conflict.other
+    assert conflicts.open_conflicts(lt) == []
+    window.undo_action.trigger()  # and from the console's Edit menu
+    assert conflicts.open_conflicts(lt) != [] and view.table.row_count == 1
+    # Keeping the current value changes no field; undone, the conflict is open again.
+    view.keep_current_button.click()
+    assert conflicts.open_conflicts(lt) == []
+    view.undo_last()
+    assert [c.id for c in conflicts.open_conflicts(lt)] == [conflict.id]
+    assert lt.get("exercises", ex)["description"] == conflict.current

@@ -15,7 +15,9 @@ from app.core.store import codec
 from app.core.sync.exchange import SyncError
 
 if TYPE_CHECKING:
+    from app.core.commands import UndoStack
     from app.core.store import Store
+    from app.core.store.writer import Writer
 
 
 @dataclass(frozen=True)
@@ -59,19 +61,38 @@ def open_conflicts(store: Store) -> list[Conflict]:
     return out
 
 
-def resolve(store: Store, conflict_id: int, keep: str) -> None:
-    """Settle a conflict: keep the current value ("current") or bring back the other."""
+def resolve(store: Store, conflict_id: int, keep: str, undo: UndoStack | None = None) -> None:
+    """Settle a conflict: keep the current value ("current") or bring back the other. With
+    `undo`, the settling is a command there: undone, the value (if it changed) comes back
+    and the conflict is open again."""
     if keep not in ("current", "other"):
         raise ValueError("keep must be 'current' or 'other'")
     found = {c.id: c for c in open_conflicts(store)}.get(conflict_id)
     if found is None:
         raise SyncError(f"no open conflict {conflict_id}")
-    if keep == "other":
-        with store.write() as w:
+
+    def mark(resolution: str | None) -> None:
+        # In the writer's transaction when there is one: the value and its settling together.
+        store.conn.execute("UPDATE conflicts SET resolved_at = ?, resolution = ? WHERE id = ?",
+                           (timefmt.now_iso() if resolution else None, resolution,
+                            conflict_id))  # fmt: skip
+
+    def settle(w: Writer) -> None:
+        if keep == "other":
             if found.field == "deleted":
                 (w.delete if found.other else w.restore)(found.table, found.row_id)
             else:
                 w.update(found.table, found.row_id, {found.field: found.other})
-    with store.conn:
-        store.conn.execute("UPDATE conflicts SET resolved_at = ?, resolution = ? WHERE id = ?",
-                           (timefmt.now_iso(), keep, conflict_id))
+        mark(keep)
+
+    def outside(resolution: str | None) -> None:
+        with store.conn:
+            mark(resolution)
+
+    if undo is None:
+        with store.write() as w:
+            settle(w)
+        return
+    what = "Use the other value" if keep == "other" else "Keep the current value"
+    undo.run(f"{what}: {found.record}, {found.field}", settle,
+             after_undo=lambda: outside(None), after_redo=lambda: outside(keep))

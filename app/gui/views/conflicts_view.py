@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, QSize, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.commands import UndoError, UndoStack
 from app.core.domain.records import table
 from app.core.sync import conflicts
 from app.core.sync.conflicts import Conflict
@@ -45,9 +47,12 @@ class ConflictsView(QWidget):
     resolved = Signal()  # the store changed: the window re-reads and re-plans
     counted = Signal(int)  # how many are open, after each refresh
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None,
+                 undo: UndoStack | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.store = store
+        # The console's stack (it sets it): a choice made here is undone here or there.
+        self.undo = undo or UndoStack(store)
         self.conflicts: list[Conflict] = []
 
         intro = QLabel("Two sites changed the same field before they exchanged bundles. The "
@@ -70,8 +75,17 @@ class ConflictsView(QWidget):
         self.use_other_button.setToolTip("Bring back the value that lost; the other sites "
                                          "receive it with the next bundle.")
         self.use_other_button.clicked.connect(lambda: self.resolve_selected("other"))
+        self.undo_button = QPushButton("&Undo")
+        self.undo_button.setToolTip("Take back the last choice: the conflict is open again "
+                                    "(Ctrl+Z)")  # fmt: skip
+        self.undo_button.clicked.connect(self.undo_last)
+        for key, slot in (("Ctrl+Z", self.undo_last), ("Ctrl+Shift+Z", self.redo_last)):
+            QShortcut(QKeySequence(key), self, activated=slot)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
         buttons = QHBoxLayout()
-        buttons.addStretch(1)
+        buttons.addWidget(self.message, 1)
+        buttons.addWidget(self.undo_button)
         buttons.addWidget(self.keep_current_button)
         buttons.addWidget(self.use_other_button)
 
@@ -103,9 +117,26 @@ class ConflictsView(QWidget):
         if found is None:
             return
         try:
-            conflicts.resolve(self.store, found.id, keep)
+            conflicts.resolve(self.store, found.id, keep, undo=self.undo)
         except SyncError as exc:  # settled meanwhile, by an import
             QMessageBox.information(self, "Conflict", str(exc))
+        self.message.setText("")
+        self.refresh()
+        self.resolved.emit()
+
+    def undo_last(self) -> None:
+        self._step(self.undo.undo, "Undone")
+
+    def redo_last(self) -> None:
+        self._step(self.undo.redo, "Redone")
+
+    def _step(self, step: Any, done: str) -> None:
+        try:
+            outcome = step()
+        except UndoError as exc:
+            self.message.setText(f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+            return
+        self.message.setText(f"{done}: {outcome.command.label}.")
         self.refresh()
         self.resolved.emit()
 
