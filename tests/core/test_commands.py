@@ -128,3 +128,29 @@ def test_undo_of_a_change_that_superseded_approvals_asks_the_hosts_again(
                 if p["status"] == "requested"]
         assert {p["host_nation"] for p in live} >= {"PL", "LT", "LV"}
         assert all(p["valid_from"] == stryker["depart"] for p in live)
+
+
+def test_a_conflict_settled_on_the_stack_is_open_again_after_undo(tmp_path: Path) -> None:
+    from app.core.sync import conflicts
+    from tests.core.sync_sites import concurrent_edit, make_sites
+
+    lt, lv = make_sites(tmp_path / "sites", "LT", "LV")
+    try:
+        ex = concurrent_edit(lt, lv, tmp_path)
+        [conflict] = conflicts.open_conflicts(lt)
+        stack = UndoStack(lt)
+        conflicts.resolve(lt, conflict.id, "other", undo=stack)
+        assert lt.get("exercises", ex)["description"] == conflict.other
+        assert conflicts.open_conflicts(lt) == [] and stack.can_undo
+        stack.undo()
+        assert lt.get("exercises", ex)["description"] == conflict.current
+        assert [c.id for c in conflicts.open_conflicts(lt)] == [conflict.id]
+        stack.redo()
+        assert lt.get("exercises", ex)["description"] == conflict.other
+        assert conflicts.open_conflicts(lt) == []
+        resolution = lt.conn.execute("SELECT resolution FROM conflicts WHERE id = ?",
+                                     (conflict.id,)).fetchone()[0]  # fmt: skip
+        assert resolution == "other"
+    finally:
+        lt.close()
+        lv.close()
