@@ -186,3 +186,15 @@ def test_a_cancelled_export_writes_nothing(
         time.sleep(0.01)
     assert ended == [None] and not target.exists() and offered == []
     assert list(tmp_path.glob(".plans.pdf*")) == []  # no temporary file left either
+
+
+def test_the_pdf_is_made_by_this_installation_s_own_command(monkeypatch: pytest.MonkeyPatch,
+                                                            tmp_path: Path) -> None:  # fmt: skip
+    import sys
+
+    store, out = tmp_path / "s.db", tmp_path / "p.pdf"
+    args = plan_export_menu._export_command(store, out, "NATO RESTRICTED")
+    assert args == ["-m", "app", "--db", str(store), "export", "--format", "pdf", "--out",
+                    str(out), "--marking", "NATO RESTRICTED"]
+    monkeypatch.setattr(sys, "frozen", True, raising=False)  # the packaged binary
+    assert plan_export_menu._export_command(store, out, "")[:2] == ["--db", str(store)]

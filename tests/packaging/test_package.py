@@ -43,3 +43,15 @@ def test_the_binary_writes_the_demo_and_a_snapshot(tmp_path: Path) -> None:
 def test_the_binary_refuses_bad_input_with_a_message(tmp_path: Path) -> None:
     done = _run("--db", str(tmp_path / "missing.db"), "movements", "list", tmp_path=tmp_path)
     assert done.returncode == 2 and "missing.db" in done.stderr
+
+
+def test_the_binary_exports_a_marked_pdf_and_a_geopackage(tmp_path: Path) -> None:
+    # The console makes its PDFs with this command of its own binary (a process of its own).
+    store = tmp_path / "demo.db"
+    assert _run("--db", str(store), "demo", tmp_path=tmp_path).returncode == 0
+    for fmt, magic in (("pdf", b"%PDF-"), ("gpkg", b"SQLite format 3\x00")):
+        out = tmp_path / f"plans.{fmt}"
+        done = _run("--db", str(store), "export", "--format", fmt, "--out", str(out),
+                    "--marking", "NATO RESTRICTED", tmp_path=tmp_path)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith("wrote ") and out.read_bytes()[: len(magic)] == magic
