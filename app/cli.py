@@ -318,20 +318,13 @@ def _cmd_gui(args: argparse.Namespace) -> int:
         settings.remember_store(chosen)  # the next start opens it, wherever it lives
         settings.sync()
         path = chosen
-    elif last is not None and not _same_file(last, path):
+    elif last is not None and not paths.same_file(last, path):
         # The drive of the store last used is out: the default store opens, and says so, so
         # that nobody works on in the wrong store unawares.
         return run(path, notice=f"The store last used, {last}, cannot be found: is its drive "
                    f"connected? MovCon opened {path} instead. To go back to the other store "
                    "once its drive is in, use File › Open recent.")
     return run(path)
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve()
-    except OSError:
-        return a == b
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from app.cli_sync import _error, _open
-from app.plan_exports import FORMATS, Export, write_atomic
+from app.core.files import write_atomic
+from app.plan_exports import FORMATS, Export
 
 
 def _check_target(path: Path) -> None:

@@ -1,17 +1,14 @@
 """The plans as files for other programs: one writer per format, from the store, its plans
 and conflicts to bytes, shared by `movcon export` and the console's File › Export.
 
-A file is written whole or not at all (`write_atomic`). The marking goes where each format
-allows (see each writer).
+The callers write the bytes whole or not at all (`app.core.files.write_atomic`). The marking
+goes where each format allows (see each writer).
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 
@@ -98,22 +95,3 @@ FORMATS: dict[str, tuple[Writer, str]] = {
     "kml": (_kml, "KML of routes, critical points and conflicts (Google Earth, ATAK)"),
     "pdf": (_pdf, "A4 march tables, a movement per page"),
 }
-
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """A reader sees the old file or the whole new one, never half of it."""
-    from app.core.sync.keys import fsync_folder
-
-    temp = path.with_name(f".{path.name}.tmp")
-    try:
-        with open(temp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(temp, path)
-        fsync_folder(path.absolute().parent)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise

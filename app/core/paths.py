@@ -28,3 +28,12 @@ def data_dir() -> Path:
 
 def default_store_path() -> Path:
     return data_dir() / "movcon.db"
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether two paths name the same file (links and relative parts resolved); compared as
+    written when one cannot be resolved (a drive gone)."""
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return Path(a) == Path(b)

@@ -89,7 +89,7 @@ def open_locked(path: Path, opener: Callable[[], Store], parent: QWidget | None)
     one kept. Outside `run` (tests building a window) nothing is locked.
     """
     global _held
-    if _held is None or _same_store(_held.store_path, path):
+    if _held is None or paths.same_file(_held.store_path, path):
         return opener()
     lock = StoreLock(path)
     try:
@@ -111,13 +111,6 @@ def _refuse(exc: StoreLocked, parent: QWidget | None) -> None:
     QMessageBox.information(parent, "MovCon — store already open",
                             f"{_first_upper(str(exc))}.\n\nSwitch to that window, or close "
                             "it and open the store again.")
-
-
-def _same_store(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == Path(b).resolve()
-    except OSError:
-        return False
 
 
 def _show_console(app: QApplication, store_path: Path, handler: crash.CrashHandler,

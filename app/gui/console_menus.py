@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenuBar, QMessageBox, QStyle
 
+from app.core.paths import same_file
 from app.gui.plan_export_menu import MENU as PLAN_FORMATS
 
 
@@ -29,7 +30,7 @@ class ConsoleMenus:
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
         here = self.store.path
-        stores = [p for p in self.settings.recent_stores if not _same_path(p, here)]
+        stores = [p for p in self.settings.recent_stores if not same_file(p, here)]
         for number, path in enumerate(stores, 1):
             missing = "" if path.exists() else "  (not found)"
             action = self.recent_menu.addAction(f"&{number} {path.name} — {path.parent}{missing}")
@@ -196,9 +197,3 @@ class ConsoleMenus:
         self.permits_menu.addSeparator()
         for action in (inbox.credit_action, inbox.form302_action, inbox.export_action):
             self.permits_menu.addAction(action)
-
-def _same_path(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve()
-    except OSError:
-        return a == b

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QLabel
 
 from app.core import timefmt
 
@@ -64,6 +65,14 @@ def value(raw: Any, limit: int = 80) -> str:
 def muted(palette: QPalette) -> QColor:
     """Secondary text: the placeholder colour, which every palette keeps readable."""
     return palette.color(QPalette.ColorRole.PlaceholderText)
+
+
+def mute(label: QLabel) -> None:
+    """Grey a secondary text with the palette's muted colour (light and dark themes alike)."""
+    label.setStyleSheet("")
+    palette = label.palette()
+    palette.setColor(label.foregroundRole(), muted(palette))
+    label.setPalette(palette)
 
 
 def duration(seconds: float) -> str:

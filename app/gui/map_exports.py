@@ -31,7 +31,7 @@ class MapExports:
 
     def export_png(self, path: Path | None = None) -> Path | None:
         path = path or view_exports.ask_path(self, "Save the map", "map", ".png",
-                                             "PNG pictures (*.png)")
+                                             "PNG pictures")
         if path is None:
             return None
         if not view_exports.save_png(self.plot.grab(), path, self.marking()):
@@ -43,7 +43,7 @@ class MapExports:
     def export_pdf(self, path: Path | None = None) -> Path | None:
         """The map on one landscape A4 page, titled with the store and the time shown."""
         path = path or view_exports.ask_path(self, "Save the map", "map", ".pdf",
-                                             "PDF documents (*.pdf)")
+                                             "PDF documents")
         if path is None:
             return None
         if not view_exports.save_pdf(self.plot.grab(), path, self.map_title(), "MovCon map",

@@ -21,13 +21,10 @@ from PySide6.QtGui import QAction, QActionGroup, QBrush, QFont, QKeySequence, QP
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGraphicsPathItem,
-    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QSplitter,
     QToolBar,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -68,6 +65,7 @@ from app.gui.map_style import (
 from app.gui.map_tools import MeasureTool, RouteDrawTool, pixels_to_metres
 from app.gui.selection import Selection
 from app.gui.time_cursor import TimeCursor, TimeCursorBar
+from app.gui.view_frame import column, side_by_side
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QGraphicsItem
@@ -163,37 +161,15 @@ class MapView(MapEdits, MapExports, MapTips, OwnLayers, QWidget):
         self.toolbar = QToolBar("Map")
         self._build_actions()
 
-        side = QWidget()
-        side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(0, 0, 0, 0)
-        side_layout.addWidget(self.find_box)
-        side_layout.addWidget(QLabel("Layers"))
-        side_layout.addWidget(self.layer_list, 1)
-        side_layout.addWidget(QLabel("Legend"))
-        side_layout.addWidget(self.legend, 2)
+        side = column(self.find_box, QLabel("Layers"), (self.layer_list, 1), QLabel("Legend"),
+                      (self.legend, 2))  # fmt: skip
         for box in (self.layer_list, self.legend):
             box.setMinimumHeight(60)  # the map, not its side lists, sets how small it goes
         side.setMinimumWidth(190)
         side.setMaximumWidth(260)
-        centre = QWidget()
-        main = QVBoxLayout(centre)
-        main.setContentsMargins(0, 0, 0, 0)
-        main.addWidget(self.toolbar)
-        main.addWidget(self.plot, 1)
-        main.addWidget(self.status)
-        main.addWidget(self.readout)
-        self.time_bar = None
-        if own_cursor:
-            self.time_bar = TimeCursorBar(self.time_cursor)
-            main.addWidget(self.time_bar)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.addWidget(side)
-        self.splitter.addWidget(centre)
-        self.splitter.setStretchFactor(1, 1)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.splitter)
+        self.time_bar = TimeCursorBar(self.time_cursor) if own_cursor else None
+        centre = column(self.toolbar, (self.plot, 1), self.status, self.readout, self.time_bar)
+        self.splitter = side_by_side(self, side, centre, grows=1)
 
         self.selection.changed.connect(self._selection_changed)
         self.selection.point_changed.connect(self._selection_changed)

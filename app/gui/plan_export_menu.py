@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QProcess, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
+from app.core.files import write_atomic
 from app.gui import files, workers
-from app.plan_exports import FORMATS, Export, write_atomic
+from app.plan_exports import FORMATS, Export
 
 if TYPE_CHECKING:
     from app.core.store import Store

@@ -4,8 +4,6 @@ movements as iCalendar. Each edit is one undoable command through the write path
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ from PySide6.QtWidgets import QInputDialog, QMenu, QMessageBox
 
 from app.core import timefmt
 from app.core.domain.validation import ValidationError
+from app.core.files import write_atomic
 from app.gui import view_exports
 from app.gui.edit_steps import EditSteps
 
@@ -236,11 +235,11 @@ class TimelineEdits(EditSteps):
 
     marking_source: Any = None  # () -> (text, colour) | None
 
-    def _ask_path(self, title: str, suffix: str, kinds: str) -> Path | None:
-        return view_exports.ask_path(self, title, "timeline", suffix, kinds)
+    def _ask_path(self, title: str, suffix: str, kind: str) -> Path | None:
+        return view_exports.ask_path(self, title, "timeline", suffix, kind)
 
     def export_png(self, path: Path | None = None) -> Path | None:
-        path = path or self._ask_path("Save the timeline", ".png", "PNG pictures (*.png)")
+        path = path or self._ask_path("Save the timeline", ".png", "PNG pictures")
         if path is None:
             return None
         if not view_exports.save_png(self.plot.grab(), path, self.marking()):
@@ -251,7 +250,7 @@ class TimelineEdits(EditSteps):
 
     def export_pdf(self, path: Path | None = None) -> Path | None:
         """The chart on one landscape A4 page, titled with the store and the time range."""
-        path = path or self._ask_path("Save the timeline", ".pdf", "PDF documents (*.pdf)")
+        path = path or self._ask_path("Save the timeline", ".pdf", "PDF documents")
         if path is None:
             return None
         (x0, x1), _ = self.view_box.viewRange()
@@ -272,17 +271,14 @@ class TimelineEdits(EditSteps):
         if self.plans is None:
             return None
         path = path or self._ask_path("Save the movements as a calendar", ".ics",
-                                      "iCalendar files (*.ics)")  # fmt: skip
+                                      "iCalendar files")  # fmt: skip
         if path is None:
             return None
         marking = self.marking()
         data = movements_ics(self.store, self.plans.plans,
                              marking=marking[0] if marking else None)  # fmt: skip
         try:
-            handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".movcon-", suffix=".ics")
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-            os.replace(temp, path)
+            write_atomic(path, data)
         except OSError as exc:
             QMessageBox.warning(self, "Not saved", f"Cannot write {path}: {exc.strerror}")
             return None

@@ -21,13 +21,10 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateTimeEdit,
-    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QSplitter,
     QToolBar,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -45,6 +42,7 @@ from app.gui.timeline_axis import RowAxis, TimeAxis
 from app.gui.timeline_edits import TimelineEdits, TimelineViewBox
 from app.gui.timeline_items import BarLayer
 from app.gui.timeline_marks import NightShading, TimeCursorLine
+from app.gui.view_frame import column, side_by_side
 
 if TYPE_CHECKING:
     from app.core.store import Store
@@ -166,32 +164,12 @@ class TimelineView(TimelineEdits, QWidget):
         self._build_toolbar()
         self._build_actions()
 
-        side = QWidget()
-        side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(0, 0, 0, 0)
-        side_layout.addWidget(self.find_box)
-        side_layout.addWidget(self.conflict_title)
-        side_layout.addWidget(self.conflict_list, 1)
+        side = column(self.find_box, self.conflict_title, (self.conflict_list, 1))
         side.setMinimumWidth(240)
-        centre = QWidget()
-        main = QVBoxLayout(centre)
-        main.setContentsMargins(0, 0, 0, 0)
-        main.addWidget(self.toolbar)
-        main.addWidget(self.plot, 1)
-        main.addWidget(self.status)
-        self.time_bar = None
-        if own_cursor:
-            self.time_bar = TimeCursorBar(self.time_cursor)
-            main.addWidget(self.time_bar)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.addWidget(centre)
-        self.splitter.addWidget(side)
-        self.splitter.setStretchFactor(0, 1)
+        self.time_bar = TimeCursorBar(self.time_cursor) if own_cursor else None
+        centre = column(self.toolbar, (self.plot, 1), self.status, self.time_bar)
+        self.splitter = side_by_side(self, centre, side, grows=0)
         self.splitter.setSizes([1000, 300])
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.splitter)
 
         self.selection.changed.connect(self._selection_changed)
         self.time_cursor.moved.connect(self._time_moved)

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QRectF, Qt
 from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPainter, QPdfWriter, QPixmap
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
+from app.gui import files
 from app.gui.marking import paint_marking
 
 Marking = tuple[str, str]  # (text, "#rrggbb")
@@ -25,14 +26,9 @@ def marking_of(source: MarkingSource | None) -> Marking | None:
     return found if found and found[0] else None
 
 
-def ask_path(parent: QWidget, title: str, name: str, suffix: str, kinds: str) -> Path | None:
-    """Where to save (the dialog confirms overwriting); `suffix` added when missing."""
-    path, _ = QFileDialog.getSaveFileName(parent, title, str(Path.home() / f"{name}{suffix}"),
-                                          kinds)  # fmt: skip
-    if not path:
-        return None
-    out = Path(path)
-    return out if out.suffix else out.with_suffix(suffix)
+def ask_path(parent: QWidget, title: str, name: str, suffix: str, kind: str) -> Path | None:
+    """Where to save `name` + `suffix` (from the home folder); None if cancelled."""
+    return files.ask_save_path(parent, title, Path.home(), f"{name}{suffix}", kind, suffix)
 
 
 def marked(picture: QPixmap, marking: Marking | None) -> QPixmap:

@@ -113,7 +113,7 @@ class AuditLogView(QWidget):
 
         self.table = RecordTable(HEADINGS, "No decisions recorded yet", stretch=(4, 5))
         self.count_label = QLabel()
-        _mute(self.count_label)
+        display.mute(self.count_label)
 
         self.verify_button = QPushButton("&Verify chain")
         self.verify_button.setToolTip("Check that no entry was edited, removed or reordered, "
@@ -122,7 +122,7 @@ class AuditLogView(QWidget):
         self.result = QLabel("Not verified yet.")
         self.result.setWordWrap(True)
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        _mute(self.result)
+        display.mute(self.result)
         verify_row = QHBoxLayout()
         verify_row.addWidget(self.verify_button, 0, Qt.AlignmentFlag.AlignTop)
         verify_row.addWidget(self.result, 1)
@@ -180,7 +180,7 @@ class AuditLogView(QWidget):
             return
         self.verify_button.setEnabled(False)
         self.result.setText("Verifying…")
-        _mute(self.result)
+        display.mute(self.result)
         job = workers.Job(partial(verify_store, self.store.path), self)
         job.done.connect(self._verified)
         job.failed.connect(self._verify_failed)
@@ -274,13 +274,6 @@ def _tooltip(e: AuditEntry, names: dict[str, str]) -> str:
     return (f"Entry {e.seq}: {e.label}\n{e.subject}\nby {e.person} at "
             f"{names.get(e.site_id) or e.site_id}, {display.time_with_dtg(e.at)}\n"
             f"{detail[:2000]}\nhash {e.hash[:16]}…")
-
-
-def _mute(label: QLabel) -> None:
-    label.setStyleSheet("")
-    palette = label.palette()
-    palette.setColor(label.foregroundRole(), display.muted(palette))
-    label.setPalette(palette)
 
 
 def _colour(label: QLabel, good: bool) -> None:

@@ -38,12 +38,6 @@ if TYPE_CHECKING:
 PROBLEM = "#c0392b"  # the red the plan view uses for what needs attention
 
 
-def _mute(label: QLabel) -> None:
-    palette = label.palette()
-    palette.setColor(label.foregroundRole(), display.muted(palette))
-    label.setPalette(palette)
-
-
 def sentence(message: str) -> str:
     text = message.strip()
     text = text[:1].upper() + text[1:]
@@ -74,7 +68,7 @@ class PermitPanel(QStackedWidget):
                             "nation and the problems found there appear here.")  # fmt: skip
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
-        _mute(self.empty)
+        display.mute(self.empty)
         self.addWidget(self.empty)
 
         page = QWidget()
@@ -90,7 +84,7 @@ class PermitPanel(QStackedWidget):
         self.subtitle = QLabel()
         self.subtitle.setWordWrap(True)
         self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        _mute(self.subtitle)
+        display.mute(self.subtitle)
         layout.addWidget(self.title)
         layout.addWidget(self.subtitle)
         layout.addSpacing(4)
@@ -106,7 +100,7 @@ class PermitPanel(QStackedWidget):
             value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             caption = QLabel(f"{label}:")
-            _mute(caption)
+            display.mute(caption)
             self.values[key] = value
             self.form.addRow(caption, value)
         layout.addLayout(self.form)

@@ -77,15 +77,8 @@ def note(text: str) -> QLabel:
     """An explanatory line in the secondary colour."""
     label = QLabel(text)
     label.setWordWrap(True)
-    mute(label)
+    display.mute(label)
     return label
-
-
-def mute(label: QLabel) -> None:
-    label.setStyleSheet("")
-    palette = label.palette()
-    palette.setColor(label.foregroundRole(), display.muted(palette))
-    label.setPalette(palette)
 
 
 def colour(label: QLabel, good: bool) -> None:
@@ -115,7 +108,7 @@ class Status(QLabel):
     def working(self, text: str) -> None:
         self.good = None
         self.setText(text)
-        mute(self)
+        display.mute(self)
         self.show()
 
     def clear(self) -> None:

@@ -94,7 +94,7 @@ class MovementDetail(QStackedWidget):
                             "history appear here.")  # fmt: skip
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
-        _mute(self.empty)
+        display.mute(self.empty)
         self.addWidget(self.empty)
 
         page = QWidget()
@@ -210,7 +210,7 @@ class MovementDetail(QStackedWidget):
             value.setWordWrap(True)  # a narrow pane wraps the long values rather than clip
             self._values[key] = value
             caption = QLabel(f"{label}:")
-            _mute(caption)
+            display.mute(caption)
             form.addRow(caption, value)
         return form
 
@@ -314,7 +314,3 @@ def _field_title(name: str) -> str:
     return spec.title if spec else name.replace("_", " ").capitalize()
 
 
-def _mute(label: QLabel) -> None:
-    palette = label.palette()
-    palette.setColor(label.foregroundRole(), display.muted(palette))
-    label.setPalette(palette)

@@ -61,16 +61,10 @@ def sentence(message: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def _mute(label: QLabel) -> None:
-    palette = label.palette()
-    palette.setColor(label.foregroundRole(), display.muted(palette))
-    label.setPalette(palette)
-
-
 def _note(text: str) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
-    _mute(label)
+    display.mute(label)
     return label
 
 

@@ -242,7 +242,7 @@ class SyncPanel(QWidget):
         self.import_button.clicked.connect(self.choose_import)
         hint = QLabel("…or drop bundle files (.mcb) here or on the main window.")
         hint.setWordWrap(True)
-        _mute(hint)
+        display.mute(hint)
         self.activity = QLabel()
         self.activity.setWordWrap(True)
         self.progress = QProgressBar()
@@ -306,7 +306,7 @@ class SyncPanel(QWidget):
         # Named for many nations the file name is long: it may be cut, never widen the panel.
         self.file_name.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.file_name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        _mute(self.file_name)
+        display.mute(self.file_name)
         self.export_button = QPushButton("Export bundle")
         self.export_button.clicked.connect(self.export_bundle)
 
@@ -431,7 +431,3 @@ class SyncPanel(QWidget):
         self.report.appendPlainText("\n".join(lines))
 
 
-def _mute(label: QLabel) -> None:
-    palette = label.palette()
-    palette.setColor(label.foregroundRole(), display.muted(palette))
-    label.setPalette(palette)
